@@ -1,0 +1,50 @@
+"""Rank aggregation of proxy scores (AZ-NAS paper, Sec. 3.2).
+
+Ranks are ascending over the m candidates (the best score gets rank m), ties get their
+average rank, and NaN or -inf scores rank lowest (tied together at the bottom).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def ranks(values) -> np.ndarray:
+    """Ascending average ranks 1..m; NaN is treated as -inf (lowest)."""
+    v = pd.Series(np.asarray(values, dtype=float)).fillna(-np.inf)
+    return v.rank(method="average", ascending=True).to_numpy()
+
+
+def _columns(frame: pd.DataFrame, columns) -> list[str]:
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing or not columns:
+        raise ValueError(f"columns {missing or columns} not in frame {list(frame.columns)}")
+    return columns
+
+
+def nonlinear(frame: pd.DataFrame, columns) -> pd.Series:
+    """Eq. 12: s_AZ(i) = sum over proxies of log(rank_i / m)."""
+    columns = _columns(frame, columns)
+    m = len(frame)
+    total = sum(np.log(ranks(frame[c]) / m) for c in columns)
+    return pd.Series(total, index=frame.index, name="nonlinear")
+
+
+def linear(frame: pd.DataFrame, columns) -> pd.Series:
+    """Sum of ranks over proxies (the linear aggregation of the paper's Table 4)."""
+    columns = _columns(frame, columns)
+    total = sum(ranks(frame[c]) for c in columns)
+    return pd.Series(total, index=frame.index, name="linear")
+
+
+def aggregate(frame: pd.DataFrame, columns, method: str = "nonlinear") -> pd.Series:
+    """Dispatch on `method` ('nonlinear', 'linear', or '-' for a single proxy's raw score)."""
+    if method in ("nonlinear", "NL"):
+        return nonlinear(frame, columns)
+    if method in ("linear", "L"):
+        return linear(frame, columns)
+    if method in ("-", "none", None):
+        (column,) = _columns(frame, columns)
+        return frame[column].astype(float).fillna(-np.inf).rename(column)
+    raise ValueError(f"unknown aggregation {method!r}; expected 'nonlinear' or 'linear'")

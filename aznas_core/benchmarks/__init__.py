@@ -1,0 +1,1 @@
+"""Ground-truth loaders: benchmark files -> tidy pandas frames."""

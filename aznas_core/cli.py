@@ -1,0 +1,127 @@
+"""The `aznas` command line: score, sweep, bench, data, book."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+
+def _jsonable(v):
+    return None if isinstance(v, float) and math.isnan(v) else (
+        "-inf" if v == -math.inf else v)
+
+
+def cmd_score(a) -> int:
+    from aznas_core import nb201
+    from aznas_core.proxies import score
+
+    values = score(a.arch, proxies=a.proxies, dataset=a.dataset, batch_size=a.batch_size,
+                   init=a.init, seed=a.seed)
+    flops, params = nb201.flops_params(a.arch, a.dataset)
+    out = {**values, "flops": flops, "params": params}
+    print(json.dumps({k: _jsonable(v) for k, v in out.items()}))
+    return 0
+
+
+def cmd_sweep(a) -> int:
+    import numpy as np
+
+    from aznas_core import nb201, sweep
+
+    archs = list(nb201.archs())
+    if a.n_archs:
+        rng = np.random.default_rng(a.sample_seed)
+        archs = [archs[i] for i in sorted(rng.choice(len(archs), a.n_archs, replace=False))]
+    cfg = sweep.SweepConfig.for_dataset(a.dataset, batch_size=a.batch_size, init=a.init,
+                                        seed=a.seed)
+    executor = a.executor
+    if executor == "dask":
+        from distributed import Client
+
+        executor = Client(a.scheduler) if a.scheduler else Client(n_workers=a.workers or None,
+                                                                   threads_per_worker=1)
+    summary = sweep.run(archs, proxies=a.proxies, cfg=cfg, workers=a.workers,
+                        executor=executor, chunk_size=a.chunk_size)
+    print(json.dumps(summary))
+    return 0
+
+
+def cmd_bench(a) -> int:
+    from aznas_core.bench import benchmark
+
+    result = benchmark(n_archs=a.n_archs, dataset=a.dataset, batch_size=a.batch_size,
+                       threads=a.threads, seed=a.seed)
+    print(json.dumps(result))
+    return 0
+
+
+def cmd_data(a) -> int:
+    from aznas_core.data import verify_all
+
+    report = verify_all()
+    for rel, status in report.items():
+        print(f"{'OK  ' if status == 'ok' else 'FAIL'} {rel}" + ("" if status == "ok" else f"\n     {status}"))
+    return 0 if all(s == "ok" for s in report.values()) else 1
+
+
+def cmd_book(a) -> int:
+    from aznas_core.book import build_book
+
+    return build_book(execute=not a.no_execute)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="aznas", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def config_args(sp, proxies_default):
+        sp.add_argument("--dataset", default="cifar10",
+                        help="cifar10, cifar100 or ImageNet16-120 (default cifar10)")
+        sp.add_argument("--batch-size", type=int, default=64)
+        sp.add_argument("--init", default="kaiming_fan_in",
+                        help="kaiming_fan_in, kaiming_fan_out, xavier_normal, normal, uniform")
+        sp.add_argument("--seed", type=int, default=0)
+        sp.add_argument("--proxies", default=proxies_default,
+                        help="comma-separated proxy names")
+
+    s = sub.add_parser("score", help="score one NAS-Bench-201 cell; prints JSON")
+    s.add_argument("arch", help="cell string, e.g. '|nor_conv_3x3~0|+|...|'")
+    config_args(s, "expressivity,progressivity,trainability,complexity")
+    s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("sweep", help="score the space (or a sample) into the cache; resumable")
+    config_args(s, "expressivity,progressivity,trainability")
+    s.add_argument("--n-archs", type=int, default=0, help="a uniform sample of N archs (0: all)")
+    s.add_argument("--sample-seed", type=int, default=0)
+    s.add_argument("--workers", type=int, default=None, help="default: one per core")
+    s.add_argument("--executor", choices=["local", "serial", "dask"], default="local")
+    s.add_argument("--scheduler", default=None, help="dask scheduler address (with --executor dask)")
+    s.add_argument("--chunk-size", type=int, default=250)
+    s.set_defaults(func=cmd_sweep)
+
+    s = sub.add_parser("bench", help="ms per architecture of the AZ-NAS scorer on this machine")
+    s.add_argument("--n-archs", type=int, default=20)
+    s.add_argument("--dataset", default="cifar10")
+    s.add_argument("--batch-size", type=int, default=64)
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("data", help="verify the external benchmark files' checksums")
+    s.set_defaults(func=cmd_data)
+
+    s = sub.add_parser("book", help="execute every notebook with papermill and build the book")
+    s.add_argument("--no-execute", action="store_true", help="build from executed notebooks")
+    s.set_defaults(func=cmd_book)
+
+    a = p.parse_args(argv)
+    try:
+        return a.func(a)
+    except ValueError as e:
+        print(f"aznas: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The scoring engine: resumable, verifiable, executor-independent, and true to fresh scores."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aznas_core import nb201, sweep
+from aznas_core.proxies import Config, score
+
+TINY = sweep.SweepConfig(resolution=16, batch_size=8)
+PROXIES = ("expressivity", "progressivity", "trainability")
+
+
+@pytest.fixture(scope="module")
+def archs():
+    rng = np.random.default_rng(7)
+    return [nb201.archs()[i] for i in sorted(rng.choice(15625, 8, replace=False))]
+
+
+def table(root, archs):
+    frame = sweep.read_cache(TINY, root)
+    frame = frame[frame["arch"].isin(archs)]
+    return frame.sort_values(["index", "proxy"], ignore_index=True)[["arch", "proxy", "value"]]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, archs):
+    root = tmp_path_factory.mktemp("serial")
+    summary = sweep.run(archs, PROXIES, TINY, executor="serial", chunk_size=3, root=root,
+                        progress=False)
+    assert summary["computed"] == len(archs)
+    return table(root, archs)
+
+
+def test_rerun_is_idempotent(tmp_path, archs, uninterrupted):
+    sweep.run(archs[:4], PROXIES, TINY, executor="serial", chunk_size=2, root=tmp_path,
+              progress=False)
+    again = sweep.run(archs, PROXIES, TINY, executor="serial", chunk_size=2, root=tmp_path,
+                      progress=False)
+    assert again["skipped"] == 4 and again["computed"] == 4
+    assert sweep.run(archs, PROXIES, TINY, executor="serial", root=tmp_path,
+                     progress=False)["computed"] == 0
+    pd.testing.assert_frame_equal(table(tmp_path, archs), uninterrupted)
+
+
+def test_resume_after_kill_gives_the_uninterrupted_table(tmp_path, archs, uninterrupted):
+    code = (
+        "import sys; from aznas_core import sweep\n"
+        "if __name__ == '__main__':\n"
+        f"    sweep.run({archs!r}, {PROXIES!r}, sweep.SweepConfig(resolution=16, batch_size=8),"
+        f" workers=1, chunk_size=1, root={str(tmp_path)!r}, progress=False)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    shard_dir = TINY.directory(tmp_path)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(shard_dir.glob("part-*.parquet"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker, mid-run
+    proc.wait()
+    n_before = len(list(shard_dir.glob("part-*.parquet")))
+    assert 2 <= n_before < len(archs), "the kill should land mid-sweep"
+    summary = sweep.run(archs, PROXIES, TINY, executor="serial", root=tmp_path, progress=False)
+    assert summary["skipped"] >= 2
+    pd.testing.assert_frame_equal(table(tmp_path, archs), uninterrupted)
+
+
+def test_corrupted_shard_is_detected(tmp_path, archs):
+    sweep.run(archs[:2], PROXIES, TINY, executor="serial", root=tmp_path, progress=False)
+    (shard,) = TINY.directory(tmp_path).glob("part-*.parquet")
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 3: len(data) // 3 + 16] = b"\x00" * 16
+    shard.write_bytes(bytes(data))
+    with pytest.raises(sweep.CorruptShardError, match=shard.name):
+        sweep.read_cache(TINY, tmp_path)
+    shard.write_bytes(b"PAR1 not really")
+    with pytest.raises(sweep.CorruptShardError, match="unreadable"):
+        sweep.read_cache(TINY, tmp_path)
+
+
+def test_foreign_and_tampered_shards_are_detected(tmp_path, archs):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = sweep.score_chunk(archs[:1], PROXIES, TINY)
+    other = sweep.SweepConfig(resolution=16, batch_size=8, seed=1)
+    path = sweep.write_shard(rows, TINY, tmp_path)
+    # a shard of another configuration moved into this directory
+    foreign = sweep.write_shard(sweep.score_chunk(archs[:1], PROXIES, other), other, tmp_path)
+    os.replace(foreign, path.parent / foreign.name)
+    with pytest.raises(sweep.CorruptShardError, match="foreign shard"):
+        sweep.read_cache(TINY, tmp_path)
+    os.remove(path.parent / foreign.name)
+    # a value edited after writing: the recorded digest no longer matches
+    t = pq.read_table(path)
+    frame = t.to_pandas()
+    frame.loc[0, "value"] += 1.0
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False)
+                   .replace_schema_metadata(t.schema.metadata), path)
+    with pytest.raises(sweep.CorruptShardError, match="SHA-256"):
+        sweep.read_cache(TINY, tmp_path)
+    # any parquet file without our metadata
+    pq.write_table(pa.Table.from_pandas(frame), path)
+    with pytest.raises(sweep.CorruptShardError, match="not an aznas_core sweep shard"):
+        sweep.read_cache(TINY, tmp_path)
+
+
+def test_dask_and_local_executors_agree(tmp_path, archs, uninterrupted):
+    from distributed import Client, LocalCluster
+
+    sweep.run(archs, PROXIES, TINY, executor="local", workers=2, chunk_size=3,
+              root=tmp_path / "local", progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        sweep.run(archs, PROXIES, TINY, executor=client, chunk_size=3,
+                  root=tmp_path / "dask", progress=False)
+    local, dask = table(tmp_path / "local", archs), table(tmp_path / "dask", archs)
+    pd.testing.assert_frame_equal(local, dask)
+    pd.testing.assert_frame_equal(local, uninterrupted)
+
+
+def test_scores_reader_is_wide_and_adds_architecture_proxies(tmp_path, archs):
+    sweep.run(archs[:3], PROXIES, TINY, executor="serial", root=tmp_path, progress=False)
+    wide = sweep.scores(dataset="ImageNet16-120", batch_size=8, root=tmp_path,
+                        proxies=PROXIES + ("complexity", "params"))
+    assert list(wide.columns) == ["index", "arch", *PROXIES, "complexity", "params"]
+    assert len(wide) == 3 and wide["index"].is_monotonic_increasing
+    a = wide["arch"].iloc[0]
+    assert wide["complexity"].iloc[0] == nb201.flops_params(a, "ImageNet16-120")[0]
+    with pytest.raises(RuntimeError, match="holds 3 of 15625"):
+        sweep.scores(dataset="ImageNet16-120", batch_size=8, root=tmp_path, complete=True)
+    joined = sweep.with_ground_truth(wide, "ImageNet16-120")
+    assert joined["acc"].notna().all()
+
+
+@pytest.mark.parametrize("dataset", ["cifar10", "ImageNet16-120"])
+def test_cached_scores_equal_a_fresh_recomputation(dataset):
+    """Five random architectures of the committed cache, recomputed from scratch."""
+    cached = sweep.scores(dataset=dataset, proxies=PROXIES)
+    assert len(cached) > 0, "the committed cache is empty"
+    rows = cached.sample(5, random_state=0)
+    cfg = Config(dataset=dataset)
+    for row in rows.itertuples():
+        fresh = score(row.arch, PROXIES, config=cfg)
+        for p in PROXIES:
+            assert fresh[p] == pytest.approx(getattr(row, p), rel=1e-4, abs=1e-5), (row.arch, p)
