@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo table4 test book clean-book
+.PHONY: setup demo table4 test book
 
 setup: $(STAMP)
 
@@ -13,7 +13,6 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[notebooks,test,book]'
-	$(PY) -m ipykernel install --user --name python3 >/dev/null
 	touch $(STAMP)
 
 demo: setup
@@ -21,5 +20,14 @@ demo: setup
 	$(VENV)/bin/aznas score '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|'
 	$(VENV)/bin/aznas score '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|' --dataset ImageNet16-120
 
+# unit + integration tests, the book build and its browser check (tests/), then nbval on
+# the notebooks (cells marked NBVAL_CHECK_OUTPUT must print what the committed notebook shows)
 test: setup
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider
+
+table4: setup
+	mkdir -p results
+	$(VENV)/bin/papermill notebooks/table4.ipynb results/table4.ipynb
+
+book: setup
+	$(VENV)/bin/aznas book

@@ -217,7 +217,7 @@ def run(
     a `dask.distributed.Client`. Every worker scores single-threaded (see `score_chunk`).
     Returns a summary dict (computed, skipped, seconds, ms_per_arch).
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     archs = [nb201.validate(a) for a in (archs if archs is not None else nb201.archs())]
     proxies = _network_proxies(proxies)
@@ -295,9 +295,13 @@ def scores(
     cache = read_cache(cfg, root)
     cache = cache[cache["proxy"].isin(net)]
     if net:
+        if not set(net) <= set(cache["proxy"]):
+            raise RuntimeError(
+                f"no cached {sorted(set(net) - set(cache['proxy']))} scores in "
+                f"{cfg.directory(root)}; compute them with `aznas sweep --dataset {dataset} "
+                f"--batch-size {batch_size} --init {init} --seed {seed}`")
         wide = cache.pivot(index=["index", "arch"], columns="proxy", values="value")
-        wide = wide.dropna(subset=net, how="any") if set(net) <= set(wide.columns) else wide.iloc[0:0]
-        wide = wide.reset_index().sort_values("index", ignore_index=True)
+        wide = wide.dropna(subset=net, how="any").reset_index().sort_values("index", ignore_index=True)
         wide.columns.name = None
     else:
         wide = pd.DataFrame({"index": range(nb201.N_ARCHS), "arch": nb201.archs()})
