@@ -51,7 +51,7 @@ def cmd_bench(a) -> int:
     from aznas_core.bench import benchmark
 
     result = benchmark(n_archs=a.n_archs, dataset=a.dataset, batch_size=a.batch_size,
-                       threads=a.threads, seed=a.seed)
+                       workers=a.workers, seed=a.seed)
     print(json.dumps(result))
     return 0
 
@@ -104,8 +104,8 @@ def main(argv=None) -> int:
     s.add_argument("--n-archs", type=int, default=20)
     s.add_argument("--dataset", default="cifar10")
     s.add_argument("--batch-size", type=int, default=64)
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--workers", type=int, default=None, help="default: one per core")
+    s.add_argument("--seed", type=int, default=0, help="which architectures are sampled")
     s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("data", help="verify the external benchmark files' checksums")

@@ -1,0 +1,39 @@
+import json
+
+import pytest
+
+from aznas_core import nb201
+from aznas_core.cli import main
+
+ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+
+
+def test_score_prints_one_json_object(capsys):
+    assert main(["score", ARCH, "--dataset", "ImageNet16-120", "--batch-size", "8",
+                 "--proxies", "expressivity,trainability"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"expressivity", "trainability", "flops", "params"}
+    assert (out["flops"], out["params"]) == nb201.flops_params(ARCH, "ImageNet16-120")
+
+
+def test_score_reports_minus_inf_as_a_string(capsys):
+    identity = "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"
+    assert main(["score", identity, "--batch-size", "4", "--dataset", "ImageNet16-120",
+                 "--proxies", "trainability"]) == 0
+    assert json.loads(capsys.readouterr().out)["trainability"] == "-inf"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["score", "|nor_conv_3x3~0|+|none~0|"], "malformed cell string"),
+    (["score", ARCH, "--proxies", "zico"], "unknown proxy"),
+    (["score", ARCH, "--init", "orthogonal"], "unknown init scheme"),
+    (["score", ARCH, "--dataset", "svhn"], "unknown NAS-Bench-201 dataset"),
+])
+def test_bad_input_gives_a_clear_error_and_exit_code_2(capsys, argv, message):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_data_command_verifies_checksums(capsys):
+    assert main(["data"]) == 0
+    assert "OK   nb201/nats_tss_test_accuracy_200ep.csv" in capsys.readouterr().out
