@@ -97,26 +97,20 @@ def _network_proxies(proxies) -> tuple[str, ...]:
 def score_chunk(archs, proxies, cfg: SweepConfig) -> list[dict]:
     """Score a chunk of architectures; one row per (arch, proxy). Runs in a worker.
 
-    Always single-threaded: oneDNN's results depend (in the last bits) on the thread
-    count, so fixing it makes a shard bit-identical whichever executor produced it.
-    Parallelism comes from one worker per core.
+    `score` is single-threaded (bit-reproducible), so a shard is identical whichever
+    executor produced it; parallelism comes from one worker per core.
     """
     import torch
 
     pcfg = cfg.proxy_config()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     rows = []
-    try:
-        for arch in archs:
-            t0 = time.perf_counter()
-            values = score(arch, proxies, config=pcfg)
-            seconds = time.perf_counter() - t0
-            for proxy, value in values.items():
-                rows.append(dict(arch=arch, index=nb201.index(arch), proxy=proxy, value=value,
-                                 seconds=seconds))
-    finally:
-        torch.set_num_threads(threads)
+    for arch in archs:
+        t0 = time.perf_counter()
+        values = score(arch, proxies, config=pcfg)
+        seconds = time.perf_counter() - t0
+        for proxy, value in values.items():
+            rows.append(dict(arch=arch, index=nb201.index(arch), proxy=proxy, value=value,
+                             seconds=seconds))
     for r in rows:
         r.update(asdict(cfg), aznas_core=__version__, torch=torch.__version__)
     return rows
@@ -214,7 +208,7 @@ def run(
     """Compute every missing score of `archs` (default: the whole space) and cache it.
 
     executor: 'local' (a pool of `workers` processes, default one per core), 'serial', or
-    a `dask.distributed.Client`. Every worker scores single-threaded (see `score_chunk`).
+    a `dask.distributed.Client`. Scoring is single-threaded (see `proxies.single_threaded`).
     Returns a summary dict (computed, skipped, seconds, ms_per_arch).
     """
     from tqdm import tqdm

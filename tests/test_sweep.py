@@ -139,7 +139,8 @@ def test_scores_reader_is_wide_and_adds_architecture_proxies(tmp_path, archs):
 
 @pytest.mark.parametrize("dataset", ["cifar10", "ImageNet16-120"])
 def test_cached_scores_equal_a_fresh_recomputation(dataset):
-    """Five random architectures of the committed cache, recomputed from scratch."""
+    """Five random architectures of the committed cache, recomputed from scratch: scoring
+    is single-threaded and seeded per architecture, so they must agree to the last bit."""
     cached = sweep.scores(dataset=dataset, proxies=PROXIES)
     assert len(cached) > 0, "the committed cache is empty"
     rows = cached.sample(5, random_state=0)
@@ -147,4 +148,4 @@ def test_cached_scores_equal_a_fresh_recomputation(dataset):
     for row in rows.itertuples():
         fresh = score(row.arch, PROXIES, config=cfg)
         for p in PROXIES:
-            assert fresh[p] == pytest.approx(getattr(row, p), rel=1e-4, abs=1e-5), (row.arch, p)
+            assert fresh[p] == getattr(row, p), (row.arch, p)

@@ -6,6 +6,7 @@ however many of its proxies are asked for.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from typing import Callable
@@ -53,7 +54,26 @@ def _generator(seed: int, arch: str, stream: str) -> torch.Generator:
     return torch.Generator().manual_seed(arch_seed(seed, arch, stream))
 
 
+@contextlib.contextmanager
+def single_threaded():
+    """Run torch single-threaded inside the block. oneDNN's reduction order depends on the
+    thread count, and trainability inherits the difference (about 1e-4 relative), so fixing
+    the count makes every score bit-reproducible on a given build; parallelism comes from
+    one process per core instead (see `aznas_core.sweep`)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _aznas_family(arch: str, cfg: Config) -> dict[str, float]:
+    with single_threaded():
+        return _aznas_family_scores(arch, cfg)
+
+
+def _aznas_family_scores(arch: str, cfg: Config) -> dict[str, float]:
     from aznas_core.proxies.aznas import aznas_scores
 
     model = nb201.build(arch, cfg.dataset, prune=True)
