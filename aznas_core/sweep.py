@@ -35,6 +35,9 @@ from aznas_core.proxies import PROXIES, Config, check_proxies, score
 from aznas_core.spaces import nb201
 
 SCHEMA_VERSION = 1
+META_KEY = b"aznas_core.sweep"
+SCORES_DIR = PROJECT_ROOT / "data" / "scores"
+NETWORK_FAMILIES = ("aznas",)
 
 #: glibc malloc settings for scoring processes: keep freed memory mapped instead of
 #: returning it to the OS, so the next architecture's activations do not page-fault in
@@ -47,12 +50,10 @@ MALLOC_ENV = {
 
 
 def set_worker_environment() -> None:
-    """Apply `MALLOC_ENV` (where not already set) for processes started after this call."""
+    """Apply `MALLOC_ENV` (where not already set) to processes started after this call.
+    glibc reads these at process start, so they only affect the spawned workers."""
     for k, v in MALLOC_ENV.items():
         os.environ.setdefault(k, v)
-META_KEY = b"aznas_core.sweep"
-SCORES_DIR = PROJECT_ROOT / "data" / "scores"
-NETWORK_FAMILIES = ("aznas",)
 
 
 class CorruptShardError(RuntimeError):
