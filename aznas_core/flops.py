@@ -26,21 +26,37 @@ RESOLUTION_OFFSET = {32: 1088, 16: 576}
 
 def count_flops_params(model: nn.Module, resolution: int) -> tuple[float, float]:
     """(MFLOPs, M parameters) of `model` for one `resolution` x `resolution` RGB image."""
+    flops, params, _ = count_costs(model, resolution)
+    return flops, params
+
+
+def count_costs(model: nn.Module, resolution: int) -> tuple[float, float, float]:
+    """(benchmark MFLOPs, M parameters, conv+linear MMACs) for one image.
+
+    The third number counts only convolution and linear multiply-accumulates (no pooling,
+    no BatchNorm, no offset): a FLOPs convention under which NAS-Bench-201 FLOPs rank the
+    architectures exactly like #Params (every stage repeats the cell with the same
+    C^2 * H * W), and which reproduces the AZ-NAS paper's FLOPs/complexity Kendall tau
+    (see notebooks/table4.ipynb)."""
     if resolution not in RESOLUTION_OFFSET:
         raise ValueError(
             f"the benchmark FLOPs convention is known for resolutions "
             f"{sorted(RESOLUTION_OFFSET)}, got {resolution}"
         )
     total = 0
+    macs = 0
 
     def hook(module, inputs, output):
-        nonlocal total
+        nonlocal total, macs
         per_image = output[0]
         if isinstance(module, nn.Conv2d):
             kh, kw = module.kernel_size
-            total += kh * kw * module.in_channels // module.groups * per_image.numel()
+            n = kh * kw * module.in_channels // module.groups * per_image.numel()
+            total += n
+            macs += n
         elif isinstance(module, nn.Linear):
             total += module.in_features * module.out_features
+            macs += module.in_features * module.out_features
         elif isinstance(module, nn.AvgPool2d):
             k = module.kernel_size
             area = k * k if isinstance(k, int) else k[0] * k[1]
@@ -64,4 +80,4 @@ def count_flops_params(model: nn.Module, resolution: int) -> tuple[float, float]
         model.train(was_training)
     total += RESOLUTION_OFFSET[resolution]
     params = sum(p.numel() for p in model.parameters())
-    return total / 1e6, params / 1e6
+    return total / 1e6, params / 1e6, macs / 1e6

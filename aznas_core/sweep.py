@@ -302,9 +302,10 @@ def scores(
         wide = pd.DataFrame({"index": range(nb201.N_ARCHS), "arch": nb201.archs()})
     arch_proxies = [p for p in proxies if p not in net]
     if arch_proxies:
-        fp = np.array([nb201.flops_params(a, dataset) for a in wide["arch"]]).reshape(-1, 2)
+        cfg_arch = Config(dataset=dataset)
+        values = [score(a, arch_proxies, config=cfg_arch) for a in wide["arch"]]
         for p in arch_proxies:
-            wide[p] = fp[:, 1] if p == "params" else fp[:, 0]
+            wide[p] = [v[p] for v in values]
     out = wide[["index", "arch", *proxies]]
     if complete and len(out) != nb201.N_ARCHS:
         raise RuntimeError(

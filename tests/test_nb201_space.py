@@ -6,7 +6,7 @@ import torch
 
 from aznas_core import nb201
 from aznas_core.data import external_file
-from aznas_core.flops import count_flops_params
+from aznas_core.flops import count_costs
 from aznas_core.spaces import nb201 as space
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
@@ -61,13 +61,25 @@ def test_flops_params_match_the_benchmark_fixture():
         assert abs(params - row.params_m) < 1e-6, row
 
 
-def test_flops_table_equals_direct_counter(some_archs):
+def test_cost_tables_equal_the_direct_counter(some_archs):
     for dataset in nb201.DATASETS:
         res = nb201.DATASETS[dataset]["resolution"]
         for a in some_archs[:4]:
-            direct = count_flops_params(nb201.build(a, dataset), res)
-            table = nb201.flops_params(a, dataset)
-            assert direct == pytest.approx(table, abs=1e-9)
+            direct = count_costs(nb201.build(a, dataset), res)
+            assert direct[:2] == pytest.approx(nb201.flops_params(a, dataset), abs=1e-9)
+            assert direct[2] == pytest.approx(space.conv_flops(a, dataset), abs=1e-9)
+
+
+def test_conv_only_flops_rank_like_params():
+    """Every stage repeats the cell at the same C^2*H*W, so conv MACs order the cells
+    exactly as #Params do (tau-b = 1), while the benchmark's FLOPs (with pooling) do not."""
+    from scipy import stats
+
+    archs = nb201.archs()[::7]
+    conv = [space.conv_flops(a, "cifar100") for a in archs]
+    flops, params = zip(*(nb201.flops_params(a, "cifar100") for a in archs))
+    assert stats.kendalltau(conv, params).statistic == pytest.approx(1.0)
+    assert stats.kendalltau(flops, params).statistic < 0.99
 
 
 def test_network_exposes_18_primary_blocks():

@@ -88,7 +88,8 @@ def _aznas_family_scores(arch: str, cfg: Config) -> dict[str, float]:
 
 def _architecture_family(arch: str, cfg: Config) -> dict[str, float]:
     flops, params = nb201.flops_params(arch, cfg.dataset)
-    return {"complexity": flops, "flops": flops, "params": params}
+    return {"complexity": flops, "flops": flops, "params": params,
+            "conv_flops": nb201.conv_flops(arch, cfg.dataset)}
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ PROXIES: dict[str, Proxy] = {
         Proxy("complexity", "architecture", "AZ-NAS s^C: FLOPs (MFLOPs, benchmark convention)"),
         Proxy("flops", "architecture", "MFLOPs as the benchmark reports them"),
         Proxy("params", "architecture", "M parameters as the benchmark reports them"),
+        Proxy("conv_flops", "architecture",
+              "conv + linear MMACs only (no pooling/BN): the AZ-NAS paper's FLOPs ranking"),
     ]
 }
 

@@ -363,18 +363,19 @@ def build(arch: str, dataset: str = "cifar10", prune: bool = False) -> Network:
 # FLOPs and #Params, as the benchmark reports them
 # --------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=None)
-def _flops_params_table(dataset: str):
-    """Per-edge (MFLOPs, Mparams) contributions of each op, plus the all-'none' base.
+def _cost_table(dataset: str):
+    """Per-edge contributions of each op to (MFLOPs, Mparams, conv MMACs), plus the
+    all-'none' base.
 
-    Both counts are sums over modules, and each edge's op has fixed shapes whatever the
+    All three are sums over modules, and each edge's op has fixed shapes whatever the
     other edges hold, so a cell's counts are the base plus its edges' contributions. This
     turns the counter's forward pass (~60 ms) into a table look-up; a test checks it
     against the counter directly.
     """
-    from aznas_core.flops import count_flops_params
+    from aznas_core.flops import count_costs
 
     res = check_dataset(dataset)["resolution"]
-    count = lambda ops: count_flops_params(build(format_arch(ops), dataset), res)  # noqa: E731
+    count = lambda ops: count_costs(build(format_arch(ops), dataset), res)  # noqa: E731
     base_ops = ["none"] * len(EDGES)
     base = count(base_ops)
     delta = {}
@@ -382,17 +383,25 @@ def _flops_params_table(dataset: str):
         for op in OPS[1:]:
             ops = list(base_ops)
             ops[k] = op
-            f, p = count(ops)
-            delta[k, op] = (f - base[0], p - base[1])
+            delta[k, op] = tuple(c - b for c, b in zip(count(ops), base))
     return base, delta
+
+
+def _costs(arch: str, dataset: str) -> tuple[float, float, float]:
+    base, delta = _cost_table(dataset)
+    totals = list(base)
+    for k, op in enumerate(parse(arch)):
+        if op != "none":
+            totals = [t + d for t, d in zip(totals, delta[k, op])]
+    return tuple(round(t, 6) for t in totals)
 
 
 def flops_params(arch: str, dataset: str = "cifar10") -> tuple[float, float]:
     """(MFLOPs, M parameters) of the network exactly as NAS-Bench-201 reports them."""
-    base, delta = _flops_params_table(dataset)
-    flops, params = base
-    for k, op in enumerate(parse(arch)):
-        if op != "none":
-            flops += delta[k, op][0]
-            params += delta[k, op][1]
-    return round(flops, 6), round(params, 6)
+    flops, params, _ = _costs(arch, dataset)
+    return flops, params
+
+
+def conv_flops(arch: str, dataset: str = "cifar10") -> float:
+    """Convolution + linear MMACs only (no pooling or BatchNorm); see `flops.count_costs`."""
+    return _costs(arch, dataset)[2]
