@@ -1,6 +1,7 @@
 """Measure the AZ-NAS scorer's speed on this machine, the way a sweep runs it."""
 from __future__ import annotations
 
+import os
 import tempfile
 
 import numpy as np
@@ -31,6 +32,4 @@ def benchmark(n_archs: int = 20, dataset: str = "cifar10", batch_size: int = 64,
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 1

@@ -87,9 +87,8 @@ def _aznas_family_scores(arch: str, cfg: Config) -> dict[str, float]:
 
 
 def _architecture_family(arch: str, cfg: Config) -> dict[str, float]:
-    flops, params = nb201.flops_params(arch, cfg.dataset)
-    return {"complexity": flops, "flops": flops, "params": params,
-            "conv_flops": nb201.conv_flops(arch, cfg.dataset)}
+    flops, params, conv = nb201.costs(arch, cfg.dataset)
+    return {"complexity": flops, "flops": flops, "params": params, "conv_flops": conv}
 
 
 @dataclass(frozen=True)

@@ -387,7 +387,8 @@ def _cost_table(dataset: str):
     return base, delta
 
 
-def _costs(arch: str, dataset: str) -> tuple[float, float, float]:
+def costs(arch: str, dataset: str = "cifar10") -> tuple[float, float, float]:
+    """(benchmark MFLOPs, M params, conv+linear MMACs) from the per-edge table."""
     base, delta = _cost_table(dataset)
     totals = list(base)
     for k, op in enumerate(parse(arch)):
@@ -398,10 +399,10 @@ def _costs(arch: str, dataset: str) -> tuple[float, float, float]:
 
 def flops_params(arch: str, dataset: str = "cifar10") -> tuple[float, float]:
     """(MFLOPs, M parameters) of the network exactly as NAS-Bench-201 reports them."""
-    flops, params, _ = _costs(arch, dataset)
+    flops, params, _ = costs(arch, dataset)
     return flops, params
 
 
 def conv_flops(arch: str, dataset: str = "cifar10") -> float:
     """Convolution + linear MMACs only (no pooling or BatchNorm); see `flops.count_costs`."""
-    return _costs(arch, dataset)[2]
+    return costs(arch, dataset)[2]
