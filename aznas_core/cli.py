@@ -30,7 +30,13 @@ def cmd_sweep(a) -> int:
     from aznas_core import nb201, sweep
 
     archs = list(nb201.archs())
-    if a.n_archs:
+    if a.subset:
+        from aznas_core.benchmarks.nb201 import fixed_sample, uniform_subset
+
+        idx = uniform_subset() if a.subset == "uniform1042" else fixed_sample(
+            int(a.subset.removeprefix("fixed")))
+        archs = [archs[i] for i in idx]
+    elif a.n_archs:
         rng = np.random.default_rng(a.sample_seed)
         archs = [archs[i] for i in sorted(rng.choice(len(archs), a.n_archs, replace=False))]
     cfg = sweep.SweepConfig.for_dataset(a.dataset, batch_size=a.batch_size, init=a.init,
@@ -59,6 +65,15 @@ def cmd_bench(a) -> int:
 def cmd_data(a) -> int:
     from aznas_core.data import verify_all
 
+    if a.from_api:
+        from aznas_core.benchmarks import official
+
+        rebuilt, diffs, conventions = official.check(a.from_api, limit=a.limit)
+        print(official.report_text(a.from_api, rebuilt, diffs, conventions))
+        if a.out:
+            rebuilt.to_csv(a.out, index=False)
+            print(f"rebuilt table written to {a.out}")
+        return 0 if diffs.empty else 1
     report = verify_all()
     for rel, status in report.items():
         print(f"{'OK  ' if status == 'ok' else 'FAIL'} {rel}" + ("" if status == "ok" else f"\n     {status}"))
@@ -94,6 +109,10 @@ def main(argv=None) -> int:
     config_args(s, "expressivity,progressivity,trainability")
     s.add_argument("--n-archs", type=int, default=0, help="a uniform sample of N archs (0: all)")
     s.add_argument("--sample-seed", type=int, default=0)
+    s.add_argument("--subset", default=None,
+                   help="a documented fixed subset instead of --n-archs: 'uniform1042' (the "
+                        "1,042 archs of Figs. 4/5/9) or 'fixedN' (N >= 1042: those 1,042 plus a "
+                        "fixed random fill, nested in N; e.g. fixed3000, fixed5000)")
     s.add_argument("--workers", type=int, default=None, help="default: one per core")
     s.add_argument("--executor", choices=["local", "serial", "dask"], default="local")
     s.add_argument("--scheduler", default=None, help="dask scheduler address (with --executor dask)")
@@ -109,6 +128,12 @@ def main(argv=None) -> int:
     s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("data", help="verify the external benchmark files' checksums")
+    s.add_argument("--from-api", metavar="PATH", default=None,
+                   help="instead: rebuild the ground truth and FLOPs/#Params from an official "
+                        "file (NAS-Bench-201 .pth, or NATS-Bench TSS .pickle.pbz2 / fast-mode "
+                        "directory) and compare them with the checksummed CSV")
+    s.add_argument("--limit", type=int, default=None, help="with --from-api: first N archs only")
+    s.add_argument("--out", default=None, help="with --from-api: write the rebuilt table (CSV)")
     s.set_defaults(func=cmd_data)
 
     s = sub.add_parser("book", help="execute every notebook with papermill and build the book")

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from aznas_core import __version__
 from aznas_core.data import PROJECT_ROOT
 from aznas_core.proxies import PROXIES, Config, check_proxies, score
-from aznas_core.spaces import nb201
+from aznas_core.spaces import get_space
 
 SCHEMA_VERSION = 1
 META_KEY = b"aznas_core.sweep"
@@ -72,8 +72,9 @@ class SweepConfig:
     seed: int = 0
 
     @classmethod
-    def for_dataset(cls, dataset: str, **kw) -> "SweepConfig":
-        return cls(resolution=nb201.check_dataset(dataset)["resolution"], **kw)
+    def for_dataset(cls, dataset: str, space: str = "nb201", **kw) -> "SweepConfig":
+        return cls(space=space, resolution=get_space(space).check_dataset(dataset)["resolution"],
+                   **kw)
 
     def key(self) -> str:
         return f"res{self.resolution}-bs{self.batch_size}-{self.init}-seed{self.seed}"
@@ -83,7 +84,8 @@ class SweepConfig:
 
     def proxy_config(self) -> Config:
         # the dataset only sizes the classifier, which network proxies never touch
-        return Config(space=self.space, dataset="cifar10", batch_size=self.batch_size,
+        dataset = next(iter(get_space(self.space).DATASETS))
+        return Config(space=self.space, dataset=dataset, batch_size=self.batch_size,
                       init=self.init, seed=self.seed, resolution=self.resolution)
 
 
@@ -104,13 +106,14 @@ def score_chunk(archs, proxies, cfg: SweepConfig) -> list[dict]:
     import torch
 
     pcfg = cfg.proxy_config()
+    space = get_space(cfg.space)
     rows = []
     for arch in archs:
         t0 = time.perf_counter()
         values = score(arch, proxies, config=pcfg)
         seconds = time.perf_counter() - t0
         for proxy, value in values.items():
-            rows.append(dict(arch=arch, index=nb201.index(arch), proxy=proxy, value=value,
+            rows.append(dict(arch=arch, index=space.index(arch), proxy=proxy, value=value,
                              seconds=seconds))
     for r in rows:
         r.update(asdict(cfg), aznas_core=__version__, torch=torch.__version__)
@@ -214,7 +217,8 @@ def run(
     """
     from tqdm import tqdm
 
-    archs = [nb201.validate(a) for a in (archs if archs is not None else nb201.archs())]
+    space = get_space(cfg.space)
+    archs = [space.validate(a) for a in (archs if archs is not None else space.archs())]
     proxies = _network_proxies(proxies)
     if not proxies:
         return dict(computed=0, skipped=len(archs), seconds=0.0, ms_per_arch=float("nan"))
@@ -277,15 +281,22 @@ def scores(
     seed: int = 0,
     root: Path | None = None,
     complete: bool = False,
+    resolution: int | None = None,
 ) -> pd.DataFrame:
     """Cached scores as one row per architecture: `index`, `arch`, one column per proxy.
 
     Architecture proxies (complexity, flops, params) are added exactly for `dataset`.
     With `complete=True`, raise unless every architecture of the space has every proxy.
+    `resolution` overrides the dataset's input size for the network proxies (e.g. the
+    32x32 scores that the paper's ImageNet16-120 numbers match).
     """
     proxies = check_proxies(proxies)
     cfg = SweepConfig.for_dataset(dataset, space=space, batch_size=batch_size, init=init,
                                   seed=seed)
+    if resolution is not None:
+        cfg = SweepConfig(space=space, resolution=int(resolution), batch_size=batch_size,
+                          init=init, seed=seed)
+    module = get_space(space)
     net = [p for p in proxies if p in _network_proxies(proxies)]
     cache = read_cache(cfg, root)
     cache = cache[cache["proxy"].isin(net)]
@@ -299,17 +310,17 @@ def scores(
         wide = wide.dropna(subset=net, how="any").reset_index().sort_values("index", ignore_index=True)
         wide.columns.name = None
     else:
-        wide = pd.DataFrame({"index": range(nb201.N_ARCHS), "arch": nb201.archs()})
+        wide = pd.DataFrame({"index": range(module.N_ARCHS), "arch": module.archs()})
     arch_proxies = [p for p in proxies if p not in net]
     if arch_proxies:
-        cfg_arch = Config(dataset=dataset)
+        cfg_arch = Config(space=space, dataset=dataset)
         values = [score(a, arch_proxies, config=cfg_arch) for a in wide["arch"]]
         for p in arch_proxies:
             wide[p] = [v[p] for v in values]
     out = wide[["index", "arch", *proxies]]
-    if complete and len(out) != nb201.N_ARCHS:
+    if complete and len(out) != module.N_ARCHS:
         raise RuntimeError(
-            f"cache {cfg.directory(root)} holds {len(out)} of {nb201.N_ARCHS} architectures "
+            f"cache {cfg.directory(root)} holds {len(out)} of {module.N_ARCHS} architectures "
             f"for {net}; run `aznas sweep --dataset {dataset}` to complete it")
     return out
 
@@ -320,7 +331,7 @@ def with_ground_truth(frame: pd.DataFrame, dataset: str | None = None) -> pd.Dat
 
     gt = ground_truth()
     if dataset is not None:
-        nb201.check_dataset(dataset)
+        get_space("nb201").check_dataset(dataset)
         gt = gt[["index", dataset]].rename(columns={dataset: "acc"})
     else:
         gt = gt.drop(columns="arch")

@@ -52,13 +52,29 @@ def test_naslib_conversion():
         nb201.from_naslib((0, 1, 2))
 
 
-def test_flops_params_match_the_benchmark_fixture():
+def test_legacy_flops_params_match_the_benchmark_fixture():
     fx = pd.read_csv(external_file("nb201/flops_params_fixture.csv"))
     assert len(fx) == 90
     for row in fx.itertuples():
-        flops, params = nb201.flops_params(row.arch, row.dataset)
+        flops, params = nb201.flops_params(row.arch, row.dataset, convention="legacy")
         assert abs(flops - row.flops_m) < 1e-6, row
         assert abs(params - row.params_m) < 1e-6, row
+        assert nb201.flops_params(row.arch, row.dataset)[1] == params  # params: one convention
+
+
+def test_nats_flops_hand_computed():
+    """The authors' (NATS API) count of the data README's example cell, by hand: four 3x3 and
+    one 1x1 conv edge per cell, every stage at the same C^2*H*W."""
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+    stem = 27 * 16 * 32 * 32
+    cell = 4 * (9 * 16 * 16 * 32 * 32) + 16 * 16 * 32 * 32
+    reduction = 9 * 16 * 32 * 16 * 16 + 9 * 32 * 32 * 16 * 16 + 16 * 32 * 16 * 16
+    linear = 64 * 10 + 10  # bias included
+    expected = (stem + 15 * cell + 2 * reduction + linear) / 1e6
+    assert expected == pytest.approx(153.27297, abs=1e-9)  # the README's (NATS API) value
+    assert nb201.flops_params(arch, "cifar10") == pytest.approx((expected, 1.073466), abs=1e-9)
+    with pytest.raises(ValueError, match="convention"):
+        nb201.flops_params(arch, "cifar10", convention="api")
 
 
 def test_cost_tables_equal_the_direct_counter(some_archs):
@@ -66,20 +82,19 @@ def test_cost_tables_equal_the_direct_counter(some_archs):
         res = nb201.DATASETS[dataset]["resolution"]
         for a in some_archs[:4]:
             direct = count_costs(nb201.build(a, dataset), res)
-            assert direct[:2] == pytest.approx(nb201.flops_params(a, dataset), abs=1e-9)
-            assert direct[2] == pytest.approx(space.conv_flops(a, dataset), abs=1e-9)
+            assert direct == pytest.approx(space.costs(a, dataset), abs=1e-9)
 
 
-def test_conv_only_flops_rank_like_params():
+def test_nats_flops_rank_like_params_and_legacy_flops_do_not():
     """Every stage repeats the cell at the same C^2*H*W, so conv MACs order the cells
-    exactly as #Params do (tau-b = 1), while the benchmark's FLOPs (with pooling) do not."""
+    exactly as #Params do (tau-b = 1), while the legacy FLOPs (with pooling) do not."""
     from scipy import stats
 
     archs = nb201.archs()[::7]
-    conv = [space.conv_flops(a, "cifar100") for a in archs]
     flops, params = zip(*(nb201.flops_params(a, "cifar100") for a in archs))
-    assert stats.kendalltau(conv, params).statistic == pytest.approx(1.0)
-    assert stats.kendalltau(flops, params).statistic < 0.99
+    legacy = [nb201.flops_params(a, "cifar100", "legacy")[0] for a in archs]
+    assert stats.kendalltau(flops, params).statistic == pytest.approx(1.0)
+    assert stats.kendalltau(legacy, params).statistic < 0.99
 
 
 def test_network_exposes_18_primary_blocks():

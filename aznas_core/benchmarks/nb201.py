@@ -34,3 +34,28 @@ def ground_truth() -> pd.DataFrame:
     ImageNet16-120 are `x-test` (as in the AZ-NAS authors' code).
     """
     return _load().copy()
+
+
+def uniform_subset() -> list[int]:
+    """The 1,042 architectures of the paper's Figures 4, 5 and 9 (PROTOCOLS.md C.8): every
+    15th (= 15625 // 1000) position of the architectures sorted by ImageNet16-120 accuracy,
+    ascending, ties kept in benchmark-index order (a stable sort). Returns benchmark indices."""
+    acc = _load()["ImageNet16-120"].to_numpy()
+    order = acc.argsort(kind="stable")
+    return [int(i) for i in order[:: nb201.N_ARCHS // 1000]]
+
+
+def fixed_sample(n: int) -> list[int]:
+    """A fixed, nested sample of `n` benchmark indices (sorted) for the costly sweeps: the
+    1,042 of `uniform_subset()` first, then the others in a fixed random order (NumPy seed
+    2024). Nested: fixed_sample(3000) is a subset of fixed_sample(5000), so a cache grown
+    from 3,000 to 5,000 architectures keeps every score it had."""
+    import numpy as np
+
+    if not 1042 <= n <= nb201.N_ARCHS:
+        raise ValueError(f"fixed_sample needs 1042 <= n <= {nb201.N_ARCHS}, got {n}")
+    head = uniform_subset()
+    taken = set(head)
+    rest = [int(i) for i in np.random.default_rng(2024).permutation(nb201.N_ARCHS)
+            if int(i) not in taken]
+    return sorted(head + rest[: n - len(head)])

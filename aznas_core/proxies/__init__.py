@@ -14,7 +14,7 @@ from typing import Callable
 import torch
 
 from aznas_core.initialization import check_init, initialize
-from aznas_core.spaces import nb201
+from aznas_core.spaces import get_space
 
 
 @dataclass(frozen=True)
@@ -29,16 +29,14 @@ class Config:
     resolution: int | None = None  # None: the dataset's own input size
 
     def __post_init__(self):
-        if self.space != "nb201":
-            raise ValueError(f"unknown search space {self.space!r}; available: ['nb201']")
-        nb201.check_dataset(self.dataset)
+        get_space(self.space).check_dataset(self.dataset)
         check_init(self.init)
         if int(self.batch_size) < 2:
             raise ValueError(f"batch_size must be at least 2, got {self.batch_size}")
 
     @property
     def input_resolution(self) -> int:
-        return self.resolution or nb201.DATASETS[self.dataset]["resolution"]
+        return self.resolution or get_space(self.space).DATASETS[self.dataset]["resolution"]
 
 
 def arch_seed(seed: int, arch: str, stream: str) -> int:
@@ -76,7 +74,7 @@ def _aznas_family(arch: str, cfg: Config) -> dict[str, float]:
 def _aznas_family_scores(arch: str, cfg: Config) -> dict[str, float]:
     from aznas_core.proxies.aznas import aznas_scores
 
-    model = nb201.build(arch, cfg.dataset, prune=True)
+    model = get_space(cfg.space).build(arch, cfg.dataset, prune=True)
     initialize(model, cfg.init, generator=_generator(cfg.seed, arch, "weights"))
     r = cfg.input_resolution
     x = torch.randn(cfg.batch_size, 3, r, r, generator=_generator(cfg.seed, arch, "input"))
@@ -87,8 +85,8 @@ def _aznas_family_scores(arch: str, cfg: Config) -> dict[str, float]:
 
 
 def _architecture_family(arch: str, cfg: Config) -> dict[str, float]:
-    flops, params, conv = nb201.costs(arch, cfg.dataset)
-    return {"complexity": flops, "flops": flops, "params": params, "conv_flops": conv}
+    flops, params, legacy = get_space(cfg.space).costs(arch, cfg.dataset)
+    return {"complexity": flops, "flops": flops, "params": params, "flops_legacy": legacy}
 
 
 @dataclass(frozen=True)
@@ -109,11 +107,12 @@ PROXIES: dict[str, Proxy] = {
         Proxy("expressivity", "aznas", "AZ-NAS s^E: summed entropy of block PCA spectra"),
         Proxy("progressivity", "aznas", "AZ-NAS s^P: min increase of block expressivity"),
         Proxy("trainability", "aznas", "AZ-NAS s^T: mean -sigma-1/sigma+2 of block Jacobians"),
-        Proxy("complexity", "architecture", "AZ-NAS s^C: FLOPs (MFLOPs, benchmark convention)"),
-        Proxy("flops", "architecture", "MFLOPs as the benchmark reports them"),
+        Proxy("complexity", "architecture",
+              "AZ-NAS s^C: MFLOPs as the authors count them (NATS API: conv + linear MACs)"),
+        Proxy("flops", "architecture", "MFLOPs, NATS-Bench API convention (= complexity)"),
         Proxy("params", "architecture", "M parameters as the benchmark reports them"),
-        Proxy("conv_flops", "architecture",
-              "conv + linear MMACs only (no pooling/BN): the AZ-NAS paper's FLOPs ranking"),
+        Proxy("flops_legacy", "architecture",
+              "MFLOPs, legacy NAS-Bench-201 count (adds pooling, BatchNorm, an offset)"),
     ]
 }
 
@@ -137,7 +136,7 @@ def score(arch: str, proxies=AZNAS, config: Config | None = None, **config_kwarg
     The result depends only on (arch, config): the same call gives the same numbers.
     """
     cfg = config or Config(**config_kwargs)
-    arch = nb201.validate(arch)
+    arch = get_space(cfg.space).validate(arch)
     proxies = check_proxies(proxies)
     values: dict[str, float] = {}
     for family in dict.fromkeys(PROXIES[p].family for p in proxies):

@@ -360,12 +360,12 @@ def build(arch: str, dataset: str = "cifar10", prune: bool = False) -> Network:
 
 
 # --------------------------------------------------------------------------------------
-# FLOPs and #Params, as the benchmark reports them
+# FLOPs and #Params (NATS / authors' convention, and the legacy count)
 # --------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=None)
 def _cost_table(dataset: str):
-    """Per-edge contributions of each op to (MFLOPs, Mparams, conv MMACs), plus the
-    all-'none' base.
+    """Per-edge contributions of each op to (NATS MFLOPs, M params, legacy MFLOPs), plus
+    the all-'none' base.
 
     All three are sums over modules, and each edge's op has fixed shapes whatever the
     other edges hold, so a cell's counts are the base plus its edges' contributions. This
@@ -388,7 +388,7 @@ def _cost_table(dataset: str):
 
 
 def costs(arch: str, dataset: str = "cifar10") -> tuple[float, float, float]:
-    """(benchmark MFLOPs, M params, conv+linear MMACs) from the per-edge table."""
+    """(NATS MFLOPs, M params, legacy MFLOPs) from the per-edge table (see `aznas_core.flops`)."""
     base, delta = _cost_table(dataset)
     totals = list(base)
     for k, op in enumerate(parse(arch)):
@@ -397,12 +397,14 @@ def costs(arch: str, dataset: str = "cifar10") -> tuple[float, float, float]:
     return tuple(round(t, 6) for t in totals)
 
 
-def flops_params(arch: str, dataset: str = "cifar10") -> tuple[float, float]:
-    """(MFLOPs, M parameters) of the network exactly as NAS-Bench-201 reports them."""
-    flops, params, _ = costs(arch, dataset)
-    return flops, params
+FLOPS_CONVENTIONS = ("nats", "legacy")
 
 
-def conv_flops(arch: str, dataset: str = "cifar10") -> float:
-    """Convolution + linear MMACs only (no pooling or BatchNorm); see `flops.count_costs`."""
-    return costs(arch, dataset)[2]
+def flops_params(arch: str, dataset: str = "cifar10", convention: str = "nats") -> tuple[float, float]:
+    """(MFLOPs, M parameters) of the network. `convention='nats'`: as the NATS-Bench API and
+    the AZ-NAS authors count (conv + linear MACs, linear bias included); 'legacy': the older
+    NAS-Bench-201 count of `flops_params_fixture.csv` (adds pooling, BatchNorm, an offset)."""
+    if convention not in FLOPS_CONVENTIONS:
+        raise ValueError(f"unknown FLOPs convention {convention!r}; expected {FLOPS_CONVENTIONS}")
+    nats, params, legacy = costs(arch, dataset)
+    return (nats if convention == "nats" else legacy), params
