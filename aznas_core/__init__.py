@@ -10,10 +10,13 @@ Public API::
                      init="kaiming_fan_in", seed=0)  # {proxy: value}
     aznas_core.aggregate.nonlinear(frame, columns)   # Eq. 12; .linear for rank sums
     aznas_core.sweep.scores(dataset=...)          # cached scores of the whole space
+    aznas_core.score_model(model, x, blocks=[...])  # E, P, T of any nn.Module (named blocks)
 """
 __version__ = "0.1.0"
 
 from aznas_core import aggregate, metrics, nb201  # noqa: E402
 from aznas_core.proxies import AZNAS, PROXIES, Config, score  # noqa: E402
+from aznas_core.model import score_model  # noqa: E402
 
-__all__ = ["AZNAS", "PROXIES", "Config", "aggregate", "metrics", "nb201", "score", "__version__"]
+__all__ = ["AZNAS", "PROXIES", "Config", "aggregate", "metrics", "nb201", "score", "score_model",
+           "__version__"]

@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 
 
-def ranks(values) -> np.ndarray:
-    """Ascending average ranks 1..m; NaN is treated as -inf (lowest)."""
+def ranks(values, ties: str = "average") -> np.ndarray:
+    """Ascending ranks 1..m; NaN is treated as -inf (lowest). Ties share their average
+    rank (`scipy.stats.rankdata`'s default, as the authors' code); `ties` takes pandas'
+    other methods ('min', 'max', 'first', 'dense') to measure what that choice changes."""
     v = pd.Series(np.asarray(values, dtype=float)).fillna(-np.inf)
-    return v.rank(method="average", ascending=True).to_numpy()
+    return v.rank(method=ties, ascending=True).to_numpy()
 
 
 def _columns(frame: pd.DataFrame, columns) -> list[str]:
@@ -23,27 +25,28 @@ def _columns(frame: pd.DataFrame, columns) -> list[str]:
     return columns
 
 
-def nonlinear(frame: pd.DataFrame, columns) -> pd.Series:
+def nonlinear(frame: pd.DataFrame, columns, ties: str = "average") -> pd.Series:
     """Eq. 12: s_AZ(i) = sum over proxies of log(rank_i / m)."""
     columns = _columns(frame, columns)
     m = len(frame)
-    total = sum(np.log(ranks(frame[c]) / m) for c in columns)
+    total = sum(np.log(ranks(frame[c], ties) / m) for c in columns)
     return pd.Series(total, index=frame.index, name="nonlinear")
 
 
-def linear(frame: pd.DataFrame, columns) -> pd.Series:
+def linear(frame: pd.DataFrame, columns, ties: str = "average") -> pd.Series:
     """Sum of ranks over proxies (the linear aggregation of the paper's Table 4)."""
     columns = _columns(frame, columns)
-    total = sum(ranks(frame[c]) for c in columns)
+    total = sum(ranks(frame[c], ties) for c in columns)
     return pd.Series(total, index=frame.index, name="linear")
 
 
-def aggregate(frame: pd.DataFrame, columns, method: str = "nonlinear") -> pd.Series:
+def aggregate(frame: pd.DataFrame, columns, method: str = "nonlinear",
+              ties: str = "average") -> pd.Series:
     """Dispatch on `method` ('nonlinear', 'linear', or '-' for a single proxy's raw score)."""
     if method in ("nonlinear", "NL"):
-        return nonlinear(frame, columns)
+        return nonlinear(frame, columns, ties)
     if method in ("linear", "L"):
-        return linear(frame, columns)
+        return linear(frame, columns, ties)
     if method in ("-", "none", None):
         (column,) = _columns(frame, columns)
         return frame[column].astype(float).fillna(-np.inf).rename(column)

@@ -1,4 +1,4 @@
-"""The `aznas` command line: score, sweep, bench, data, book."""
+"""The `aznas` command line: score, sweep, search, bench, data, book."""
 from __future__ import annotations
 
 import argparse
@@ -80,6 +80,30 @@ def cmd_data(a) -> int:
     return 0 if all(s == "ok" for s in report.values()) else 1
 
 
+def cmd_search(a) -> int:
+    from aznas_core import search
+
+    if a.space == "mbv2":
+        budget = float(a.budget_flops)
+        max_layers = a.max_layers or {450e6: 14, 600e6: 14}.get(budget, 16)
+        cfg = search.SearchConfig(space="mbv2", strategy=a.strategy, iterations=a.iterations,
+                                  population=a.population, seed=a.seed, budget=budget,
+                                  max_layers=max_layers, resolution=a.resolution,
+                                  batch_size=a.batch_size)
+    else:
+        from aznas_core.spaces import autoformer
+
+        lo, hi = autoformer.WINDOWS[a.subset] if a.params_window is None else a.params_window
+        cfg = search.SearchConfig(space="autoformer", strategy="random", iterations=a.iterations,
+                                  seed=a.seed, subset=a.subset, min_budget=lo, budget=hi,
+                                  resolution=a.resolution, batch_size=a.batch_size)
+    history = search.run(cfg, root=a.root)
+    top = search.best(history)
+    print(json.dumps({"config": cfg.name, "iterations": len(history), "best": top["arch"],
+                      "aggregated": float(top["aggregated"])}))
+    return 0
+
+
 def cmd_book(a) -> int:
     from aznas_core.book import build_book
 
@@ -135,6 +159,23 @@ def main(argv=None) -> int:
     s.add_argument("--limit", type=int, default=None, help="with --from-api: first N archs only")
     s.add_argument("--out", default=None, help="with --from-api: write the rebuilt table (CSV)")
     s.set_defaults(func=cmd_data)
+
+    s = sub.add_parser("search", help="AZ-NAS search (Algorithm 1 / random); resumable")
+    s.add_argument("--space", choices=["mbv2", "autoformer"], default="mbv2")
+    s.add_argument("--strategy", choices=["evolution", "random-walk", "random"],
+                   default="evolution", help="mbv2: evolution or its no-selection baseline")
+    s.add_argument("--budget-flops", default="450e6", help="mbv2: FLOPs budget (search counter)")
+    s.add_argument("--max-layers", type=int, default=None, help="mbv2 (default 14; 16 at 1G)")
+    s.add_argument("--subset", choices=["Tiny", "Small", "Base"], default="Tiny")
+    s.add_argument("--params-window", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
+                   help="autoformer: M params window (default: the authors' plain budget)")
+    s.add_argument("--iterations", type=int, default=100000)
+    s.add_argument("--population", type=int, default=1024)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--resolution", type=int, default=224)
+    s.add_argument("--batch-size", type=int, default=64)
+    s.add_argument("--root", default=None, help="history folder (default data/searches)")
+    s.set_defaults(func=cmd_search)
 
     s = sub.add_parser("book", help="execute every notebook with papermill and build the book")
     s.add_argument("--no-execute", action="store_true", help="build from executed notebooks")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+_SUITE = "NAS-Bench-Suite-Zero (NASLib, github.com/automl/NASLib, Apache-2.0), commit "
+
 #: Known external files: relative path -> (sha256, how to obtain it).
 EXTERNAL_FILES = {
     "nb201/nats_tss_test_accuracy_200ep.csv": (
@@ -22,6 +24,32 @@ EXTERNAL_FILES = {
         "d142ee1e8b7346526f6c69c8371220340e067469c8e617851530b609f29f1a71",
         "90 (dataset, arch, flops_m, params_m) rows from the NAS-Bench-201 API's "
         "get_cost_info, shipped with the project's shared data",
+    ),
+    # NAS-Bench-Suite-Zero: zero-cost proxy scores precomputed by NASLib (see
+    # aznas_core.benchmarks.zc_suite)
+    "zc_suite/zc_nasbench201.json": (
+        "5dcbbcd56812a9f62164a376bc7df4082ab3af612082b6d26a845930e6eb8641",
+        _SUITE + "6639fd15: naslib/data/zc_nasbench201.json",
+    ),
+    "zc_suite/zc_nasbench301.json": (
+        "537e9abd6f0b14fdffdfcb3c07b18a037647b5c80808b3b2cf9a51b1b491aba1",
+        _SUITE + "1bdbd960: naslib/data/zc_nasbench301.json",
+    ),
+    "zc_suite/zc_nasbench101.json": (
+        "c34840bc9af68b6ebaa7f052e42c1749a9a737d7243078be2a5548052bc5a0c2",
+        _SUITE + "39a0aadb: naslib/data/zc_nasbench101.json",
+    ),
+    "zc_suite/zc_transbench101_micro.json": (
+        "f9f2c5d6d9b9a73964f1bffb2869f218e1110755d84ddd4a46a8cf482f799cd1",
+        _SUITE + "e5a821c2: naslib/data/zc_transbench101_micro.json",
+    ),
+    "zc_suite/zc_transbench101_macro.json": (
+        "f1d393373855bd7ba29bc81b33adb947ef2518d82aa0e6c003809ce6a4d94212",
+        _SUITE + "e5a821c2: naslib/data/zc_transbench101_macro.json",
+    ),
+    "zc_suite/transbench101_micro_zen.zip": (
+        "d70d3ddcda2264806a467d3fb3840e8ce04c5b0129776110a62018ea68e6d7f2",
+        _SUITE + "94190649: the zen/ benchmark--transbench101_micro--<task>--<chunk>.json files, zipped",
     ),
 }
 

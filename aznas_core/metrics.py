@@ -1,6 +1,8 @@
 """Ranking metrics: Kendall tau-b, Spearman rho, bootstrap CIs, and the paper's 'Acc.'."""
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -36,24 +38,113 @@ def bootstrap_ci(score, truth, metric=kendall_tau, n_boot=200, level=0.95, seed=
     return float(lo), float(hi)
 
 
-def best_of_sample_accuracy(
+#: The op list of the authors' sampler (xautodl's NAS-Bench-201 search space), in its order.
+SAMPLER_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+
+
+def paper_sample(seed: int, n: int = 3000, replace: bool = True) -> list[str]:
+    """The architectures of one 'Acc.' run (PROTOCOLS.md C.5): Python's `random` seeded with
+    `seed`, then one `random.choice` over `SAMPLER_OPS` per edge, edges (1<-0), (2<-0),
+    (2<-1), (3<-0), (3<-1), (3<-2). The paper draws with replacement (about 2,700 distinct
+    cells in 3,000); `replace=False` keeps drawing until `n` distinct cells (a variant for
+    the sensitivity page, not the paper's)."""
+    rng = random.Random(seed)  # same stream as random.seed(seed) on the global generator
+    out, seen = [], set()
+    while len(out) < n:
+        ops = [rng.choice(SAMPLER_OPS) for _ in range(6)]
+        arch = "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*ops)
+        if replace or arch not in seen:
+            seen.add(arch)
+            out.append(arch)
+    return out
+
+
+def paper_acc(
     frame: pd.DataFrame,
     columns,
     truth: str,
     method: str = "nonlinear",
-    n_runs: int = 5,
-    sample_size: int = 3000,
-    seed: int = 0,
+    seeds=(1, 2, 3, 4, 5),
+    n_samples: int = 3000,
+    replace: bool = True,
+    ddof: int = 1,
+    ties: str = "average",
 ) -> tuple[float, float, list[float]]:
-    """The paper's 'Acc.': n_runs times, sample `sample_size` architectures uniformly
-    without replacement, aggregate the proxies within the sample, take the top one's
-    accuracy. Returns (mean, std, per-run accuracies); std is the population std (ddof=0).
-    """
-    rng = np.random.default_rng(seed)
+    """The paper's 'Acc.' (Table 1): for each seed, draw `n_samples` architectures with
+    `paper_sample`, aggregate `columns` within that sample (duplicates included, m =
+    n_samples), take the first argmax and read its `truth` accuracy. Returns (mean, std
+    with `ddof` (the paper's: 1), per-seed accuracies). `ties`: see `aggregate.ranks`.
+
+    `frame` needs an `arch` column covering every sampled architecture (in practice all
+    15,625); a missing one raises, since a sample silently restricted to a subset would
+    not be the paper's."""
+    by_arch = frame.set_index("arch")
     accs = []
-    for _ in range(n_runs):
-        idx = rng.choice(len(frame), size=min(sample_size, len(frame)), replace=False)
-        sample = frame.iloc[idx]
-        s = agg.aggregate(sample, columns, method)
-        accs.append(float(sample[truth].to_numpy()[int(np.argmax(s.to_numpy()))]))
-    return float(np.mean(accs)), float(np.std(accs)), accs
+    for seed in seeds:
+        archs = paper_sample(seed, n_samples, replace)
+        missing = set(archs) - set(by_arch.index)
+        if missing:
+            raise ValueError(f"'Acc.' seed {seed}: {len(missing)} sampled architectures are not "
+                             f"in the frame (it holds {len(by_arch)}); it needs all of them")
+        sample = by_arch.loc[archs].reset_index()
+        s = agg.aggregate(sample, columns, method, ties=ties).to_numpy()
+        accs.append(float(sample[truth].to_numpy()[int(np.argmax(s))]))
+    return float(np.mean(accs)), float(np.std(accs, ddof=ddof)), accs
+
+
+# --------------------------------------------------------------------------------------
+# Comparing proxies across tasks (the blog's Table 4 and Figures 7-8)
+# --------------------------------------------------------------------------------------
+def task_ranks(table: pd.DataFrame) -> pd.DataFrame:
+    """Per task (column), the rank of each proxy (row) by its correlation, 1 = best; ties
+    share their average rank. NaN cells (a proxy without data on a task) are left out of
+    that task's ranking and stay NaN."""
+    return table.rank(axis=0, ascending=False, method="average")
+
+
+def average_ranks(table: pd.DataFrame) -> pd.Series:
+    """The blog's average ranking (Table 4): a proxy x task table of correlations -> each
+    proxy's rank on every task (1 = highest), averaged over the tasks it has."""
+    return task_ranks(table).mean(axis=1)
+
+
+def performance_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    """Dolan-More ratios on a proxy x task table of Spearman values: error = 1 - rho (0 is
+    perfect), ratio = error / the smallest error among the proxies on that task (>= 1; the
+    best proxy gets 1). The blog's example: 0.7325 / 0.5014 = 1.46."""
+    error = 1.0 - table.astype(float)
+    return error / error.min(axis=0)
+
+
+def performance_profile(table: pd.DataFrame, taus) -> pd.DataFrame:
+    """For each proxy (column of the result) and each tau (index), the fraction of tasks on
+    which the proxy is at most tau-suboptimal (ratio <= tau). Tasks where a proxy has no
+    value count as not solved, so every proxy's fraction is over the same tasks."""
+    ratios = performance_ratios(table)
+    taus = np.asarray(list(taus), dtype=float)
+    n_tasks = table.shape[1]
+    prof = {p: [(ratios.loc[p] <= t).sum() / n_tasks for t in taus] for p in table.index}
+    return pd.DataFrame(prof, index=pd.Index(taus, name="tau"))
+
+
+def subset_spearman(scores: pd.DataFrame, truth, size: int = 100, n_subsets: int = 1000,
+                    seed: int = 0) -> pd.DataFrame:
+    """Spearman rho of every score column against `truth` on `n_subsets` random subsets of
+    `size` architectures (without replacement; the same subsets for every column), as the
+    blog's 100-architecture samples would see it. Returns n_subsets x columns. NaN scores
+    rank lowest, as in `spearman_rho`."""
+    t = np.asarray(truth, dtype=float)
+    rng = np.random.default_rng(seed)
+    idx = np.stack([rng.choice(len(t), size, replace=False) for _ in range(n_subsets)])
+
+    def ranked(m):
+        r = stats.rankdata(m, axis=1)
+        r = r - r.mean(axis=1, keepdims=True)
+        return r / np.sqrt((r ** 2).sum(axis=1, keepdims=True))
+
+    rt = ranked(t[idx])
+    out = {}
+    for c in scores.columns:
+        s = np.asarray(scores[c], dtype=float)
+        out[c] = (ranked(np.where(np.isnan(s), -np.inf, s)[idx]) * rt).sum(axis=1)
+    return pd.DataFrame(out)

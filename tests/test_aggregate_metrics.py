@@ -65,9 +65,11 @@ def test_bootstrap_ci_contains_the_estimate():
     assert lo < metrics.kendall_tau(x, y) < hi and hi - lo < 0.2
 
 
-def test_best_of_sample_accuracy_picks_the_top_scored():
-    f = pd.DataFrame({"s": np.arange(100.0), "acc": np.arange(100.0) / 10})
-    mean, std, runs = metrics.best_of_sample_accuracy(f, ["s"], "acc", n_runs=5, sample_size=100)
-    assert mean == pytest.approx(9.9) and std == 0 and len(runs) == 5
-    mean, std, runs = metrics.best_of_sample_accuracy(f, ["s"], "acc", n_runs=5, sample_size=10)
-    assert all(r <= 9.9 for r in runs) and std > 0
+def test_tie_methods_change_only_tied_entries():
+    f = pd.DataFrame({"a": [1.0, 2.0, 2.0, 3.0], "b": [4.0, 3.0, 2.0, 1.0]})
+    assert list(aggregate.ranks(f["a"], "min")) == [1, 2, 2, 4]
+    assert list(aggregate.ranks(f["a"], "first")) == [1, 2, 3, 4]
+    # rank 'min' for the tie: log(1/4)+log(4/4), log(2/4)+log(3/4), log(2/4)+log(2/4), log(4/4)+log(1/4)
+    expected = [math.log(1 / 4), math.log(2 / 4) + math.log(3 / 4), 2 * math.log(2 / 4), math.log(1 / 4)]
+    assert aggregate.aggregate(f, ["a", "b"], "NL", ties="min").tolist() == pytest.approx(expected)
+    assert aggregate.linear(f, ["a", "b"], ties="max").tolist() == [5.0, 6.0, 5.0, 5.0]

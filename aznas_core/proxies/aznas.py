@@ -12,7 +12,13 @@ Follows the authors' public implementation where it is more specific than the pa
 One deviation in *how*, not *what*: the authors back-propagate each block separately (17
 `autograd.grad` calls). We feed each block a detached copy of its input and back-propagate
 all blocks' Rademacher gradients in one call, without weight gradients; each block's input
-gradient is the same quantity, computed once.
+gradient is the same quantity, computed once. `aznas_core.model.score_model` does this for any
+module through hooks; `aznas_from_blocks` is the arithmetic on the captured tensors.
+
+Feature layouts: (B, C, H, W) maps (CNNs: every position of every sample is one sample) and
+(B, N, C) token sequences (ViTs, PROTOCOLS.md E.4: every token is one sample; trainability
+pairs of unequal token counts raise, an exactly-identity pair is skipped instead of scoring
+-inf, no pixel-unshuffle). (B, C) vectors count each sample once.
 """
 from __future__ import annotations
 
@@ -25,16 +31,34 @@ LOG_EPS = 1e-8
 SIGMA_EPS = 1e-6
 
 
-def block_expressivity(feature: torch.Tensor) -> float:
-    """Entropy of the normalized PCA spectrum of a (B, C, H, W) feature map.
+def as_samples(t: torch.Tensor) -> torch.Tensor:
+    """(n, C) rows, channels last: a (B, C, H, W) map gives B*H*W rows, (B, N, C) tokens B*N
+    rows, (B, C) vectors B rows."""
+    if t.dim() == 4:
+        b, c, h, w = t.shape
+        return t.permute(0, 2, 3, 1).reshape(b * h * w, c)
+    if t.dim() in (2, 3):
+        return t.reshape(-1, t.shape[-1])
+    raise ValueError(f"a block output must be (B,C,H,W), (B,N,C) or (B,C); got shape "
+                     f"{tuple(t.shape)}")
 
-    Every spatial position of every sample is one C-dim feature (n = B*H*W). Isotropic
+
+def block_expressivity(feature: torch.Tensor) -> float:
+    """Entropy of the normalized PCA spectrum of a block output (see `as_samples`).
+
+    Every spatial position (or token) of every sample is one C-dim feature. Isotropic
     features score log(C), the maximum; a collapsed (low-rank) feature space scores less.
     """
-    b, c, h, w = feature.shape
-    x = feature.detach().permute(0, 2, 3, 1).reshape(b * h * w, c)
+    x = as_samples(feature.detach())
     x = x - x.mean(dim=0, keepdim=True)
-    cov = (x.T @ x) / x.shape[0]
+    if x.shape[0] < x.shape[1]:
+        # Fewer samples than channels (a 2048-wide head at a reduced resolution): the n x n
+        # Gram matrix has the covariance's nonzero eigenvalues, and the C - n others are
+        # exact zeros (contributing 0); the C x C route would only add rounding noise, at
+        # (C/n)^3 the cost. Never taken at the authors' scales (n > C there).
+        cov = (x @ x.T) / x.shape[0]
+    else:
+        cov = (x.T @ x) / x.shape[0]
     eig = torch.linalg.eigvalsh(cov)
     p = eig / eig.sum()
     return float(-(p * torch.log(p + LOG_EPS)).sum())
@@ -55,6 +79,8 @@ def block_trainability(g_in: torch.Tensor, g_out: torch.Tensor) -> float:
     produces at the block input. A downsampling block's input gradient is pixel-unshuffled
     so that positions align. An identity block (g_in == g_out) scores -inf.
     """
+    if g_out.dim() == 3:
+        return _token_trainability(g_in, g_out)
     if g_in.shape == g_out.shape and torch.equal(g_in, g_out):
         return -math.inf
     if g_in.shape[2:] != g_out.shape[2:]:
@@ -63,11 +89,25 @@ def block_trainability(g_in: torch.Tensor, g_out: torch.Tensor) -> float:
     bo, co, ho, wo = g_out.shape
     n = bo * ho * wo
     a = g_in.permute(0, 2, 3, 1).reshape(n, -1).T @ g_out.permute(0, 2, 3, 1).reshape(n, co)
-    a = a / n
+    return _sigma_score(a / n)
+
+
+def _sigma_score(a: torch.Tensor) -> float:
     if a.shape[0] < a.shape[1]:
         a = a.T
     sigma = float(torch.linalg.svdvals(a).max())
     return -sigma - 1.0 / (sigma + SIGMA_EPS) + 2.0
+
+
+def _token_trainability(g_in: torch.Tensor, g_out: torch.Tensor) -> float | None:
+    """The ViT rule (authors' AutoFormer code): None (skip the pair) for an identity pair."""
+    if g_in.shape == g_out.shape and torch.equal(g_in, g_out):
+        return None
+    if g_in.dim() != 3 or g_in.shape[:2] != g_out.shape[:2]:
+        raise ValueError(f"token blocks cannot be paired: input gradient {tuple(g_in.shape)} vs "
+                         f"output {tuple(g_out.shape)} (batch and token counts must match)")
+    n = g_out.shape[0] * g_out.shape[1]
+    return _sigma_score(as_samples(g_in).T @ as_samples(g_out) / n)
 
 
 # Row b of this table holds the 8 bits of the byte b as -1/+1.
@@ -75,15 +115,18 @@ _SIGNS_OF_BYTE = ((torch.arange(256).unsqueeze(1) >> torch.arange(8)) & 1).float
 
 
 def rademacher_like(t: torch.Tensor, generator=None) -> torch.Tensor:
-    """I.i.d. +-1 entries shaped like the (B, C, H, W) tensor `t`: each bit of a random byte
-    gives one sign (7x faster than `randint(0, 2)` on CPU, same distribution). Signs are laid
-    out in (B, H, W, C) order whatever `t`'s memory format, so the values never depend on it
+    """I.i.d. +-1 entries shaped like `t`: each bit of a random byte gives one sign (7x faster
+    than `randint(0, 2)` on CPU, same distribution). For a (B, C, H, W) `t` signs are laid
+    out in (B, H, W, C) order whatever its memory format, so the values never depend on it
     (and for a channels-last `t` the result is channels-last without a copy)."""
-    b, c, h, w = t.shape
     n = t.numel()
     words = torch.randint(-(2**63), 2**63 - 1, ((n + 63) // 64,), dtype=torch.int64,
                           generator=generator)
     signs = _SIGNS_OF_BYTE.index_select(0, words.view(torch.uint8).long()).reshape(-1)[:n]
+    signs = signs.to(device=t.device)
+    if t.dim() != 4:
+        return signs.reshape(t.shape).to(t.dtype)
+    b, c, h, w = t.shape
     return signs.reshape(b, h, w, c).permute(0, 3, 1, 2).to(t.dtype)
 
 
@@ -91,33 +134,50 @@ def _nan_to_neg_inf(v: float) -> float:
     return -math.inf if math.isnan(v) else float(v)
 
 
-def aznas_scores(model, x: torch.Tensor, generator=None) -> dict[str, float]:
-    """Expressivity, progressivity and trainability of `model` on the input batch `x`.
-
-    `model.features(x, detach_between_blocks=True)` must return the primary-block outputs
-    (the first being the stem's) and expose the detached block inputs as `block_inputs`.
-    The model stays in training mode (BatchNorm uses batch statistics).
+def aznas_from_blocks(feats, inputs, generator=None, progressivity: bool = True) -> dict:
+    """E, P (optional) and T from captured block outputs `feats` (the first one the stem's)
+    and `inputs`, the detached leaf tensors that blocks 1..L-1 read (`inputs[i]` equals
+    `feats[i]`). Trainability back-propagates every block's Rademacher gradient in one call.
     """
-    model.train()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    feats = model.features(x, detach_between_blocks=True)
-    inputs = model.block_inputs
-    assert len(inputs) == len(feats) - 1
-
+    if len(inputs) != len(feats) - 1:
+        raise ValueError(f"{len(feats)} block outputs need {len(feats) - 1} block inputs, "
+                         f"got {len(inputs)}")
     block_e = [block_expressivity(f) for f in feats]
-    expressivity, progressivity = expressivity_and_progressivity(block_e)
+    if len(feats) > 1:
+        expressivity, prog = expressivity_and_progressivity(block_e)
+    else:
+        expressivity, prog = float(sum(block_e)), math.nan
 
     g_outs = [rademacher_like(f, generator) for f in feats[1:]]
-    g_ins = torch.autograd.grad(feats[1:], inputs, grad_outputs=g_outs, allow_unused=True)
     block_t = []
-    for g_in, g_out, leaf in zip(g_ins, g_outs, inputs):
-        if g_in is None:  # the block ignores its input (cannot happen in NB201 cells)
-            g_in = torch.zeros_like(leaf)
-        block_t.append(block_trainability(g_in, g_out))
-    trainability = sum(block_t) / len(block_t)
-    return {
-        "expressivity": _nan_to_neg_inf(expressivity),
-        "progressivity": _nan_to_neg_inf(progressivity),
-        "trainability": _nan_to_neg_inf(trainability),
-    }
+    if g_outs:
+        g_ins = torch.autograd.grad(feats[1:], inputs, grad_outputs=g_outs, allow_unused=True)
+        for g_in, g_out, leaf in zip(g_ins, g_outs, inputs):
+            if g_in is None:  # the block ignores its input (cannot happen in NB201 cells)
+                g_in = torch.zeros_like(leaf)
+            block_t.append(block_trainability(g_in, g_out))
+    block_t = [t for t in block_t if t is not None]  # skipped identity token pairs
+    trainability = sum(block_t) / len(block_t) if block_t else math.nan
+    out = {"expressivity": _nan_to_neg_inf(expressivity)}
+    if progressivity:
+        out["progressivity"] = _nan_to_neg_inf(prog)
+    out["trainability"] = _nan_to_neg_inf(trainability)
+    return out
+
+
+def aznas_scores(model, x: torch.Tensor, generator=None, blocks=None) -> dict[str, float]:
+    """Expressivity, progressivity and trainability of `model` on the input batch `x`, in
+    training mode (BatchNorm uses batch statistics), through `score_model`'s hooks.
+
+    `blocks` names the primary blocks; by default the model's `primary_blocks` attribute,
+    else the NB201 convention: `stem` and every module of `blocks`.
+    """
+    from aznas_core.model import score_model
+
+    if blocks is None:
+        blocks = getattr(model, "primary_blocks", None)
+    if blocks is None:
+        blocks = ["stem"] + [f"blocks.{i}" for i in range(len(model.blocks))]
+    return score_model(model, x, blocks=blocks,
+                       proxies=("expressivity", "progressivity", "trainability"),
+                       generator=generator, mode="train")

@@ -1,0 +1,196 @@
+"""Score any PyTorch module: name its primary blocks, and hooks capture what the proxies read.
+
+    from aznas_core import score_model
+    score_model(model, torch.randn(64, 3, 32, 32), blocks=["stem", "layer1.0", "layer1.1"])
+
+AZ-NAS reads the output of every primary block and, for trainability, the gradient each
+block passes from its output to its input. With named blocks, a forward pre-hook hands each
+block after the first a detached copy of the previous block's output (a leaf requiring
+grad) and a forward hook records each output, so one backward pass yields every block's own
+input gradient: the authors' per-pair `autograd.grad(f_l, f_{l-1})`, computed once. The
+forward stops after the last named block. This is the path every network of this package
+takes (NB201 cells, MobileNetV2 residual units, ViT half-layers).
+
+`blocks` may instead be a callable `blocks(model, inputs) -> [tensors]` returning the block
+outputs in order; then each pair's gradient is taken with `autograd.grad` on the undetached
+graph (same quantity, any architecture whose features form a chain).
+
+Proxies outside the AZ-NAS family (E, P, T) are not computed from a model here: the
+registry's other proxies are computed per architecture by `aznas_core.proxies.score`.
+"""
+from __future__ import annotations
+
+import contextlib
+import difflib
+import math
+
+import torch
+from torch import nn
+
+from aznas_core.proxies import aznas
+
+AZNAS_MODEL_PROXIES = ("expressivity", "progressivity", "trainability")
+
+
+class BlockPairingError(ValueError):
+    """A named block did not read the previous block's output (or ran twice, or never ran)."""
+
+
+class _StopForward(Exception):
+    pass
+
+
+def _resolve(model: nn.Module, names) -> list[nn.Module]:
+    modules = dict(model.named_modules())
+    missing = [n for n in names if n not in modules]
+    if missing:
+        hints = {n: difflib.get_close_matches(n, list(modules), n=3) for n in missing}
+        raise ValueError(f"blocks not found in {type(model).__name__}: "
+                         + "; ".join(f"{n!r} (close: {h})" for n, h in hints.items()))
+    if len(set(names)) != len(names):
+        raise ValueError(f"block names must be distinct, got {list(names)}")
+    return [modules[n] for n in names]
+
+
+def capture_blocks(model: nn.Module, x: torch.Tensor, names) -> tuple[list, list]:
+    """Run `model(x)` up to the last named block; return (outputs, detached block inputs).
+
+    Raises BlockPairingError when block i does not read block i-1's output (the pair has no
+    Jacobian of its own), when a block runs twice, or when one never runs.
+    """
+    names = list(names)
+    if not names:
+        raise ValueError("at least one block is needed")
+    mods = _resolve(model, names)
+    outputs: list[torch.Tensor] = []
+    inputs: list[torch.Tensor] = []
+
+    def pre_hook(i):
+        def hook(module, args):
+            if len(outputs) != i:
+                done = names[len(outputs) - 1] if outputs else "none"
+                raise BlockPairingError(
+                    f"block {names[i]!r} ran out of order (last finished block: {done!r}); "
+                    "blocks must be listed in execution order and run once each")
+            if i == 0:
+                return None
+            if not args or args[0] is not outputs[i - 1]:
+                raise BlockPairingError(
+                    f"block {names[i]!r} does not read the output of block {names[i - 1]!r}, so "
+                    "the pair cannot be scored; name consecutive blocks (or pass a callable)")
+            leaf = args[0].detach().requires_grad_(True)
+            inputs.append(leaf)
+            return (leaf, *args[1:])
+        return hook
+
+    def post_hook(i):
+        def hook(module, args, out):
+            if not isinstance(out, torch.Tensor):
+                raise BlockPairingError(f"block {names[i]!r} returned {type(out).__name__}, "
+                                        "not a tensor")
+            outputs.append(out)
+            if i == len(names) - 1:
+                raise _StopForward
+        return hook
+
+    handles = []
+    try:
+        for i, m in enumerate(mods):
+            handles.append(m.register_forward_pre_hook(pre_hook(i)))
+            handles.append(m.register_forward_hook(post_hook(i)))
+        try:
+            model(x)
+        except _StopForward:
+            pass
+    finally:
+        for h in handles:
+            h.remove()
+    if len(outputs) != len(names):
+        raise BlockPairingError(f"block {names[len(outputs)]!r} never ran in the forward pass")
+    return outputs, inputs
+
+
+def _callable_pairs(feats, generator, progressivity):
+    """The same proxies from an undetached chain of features (per-pair autograd.grad)."""
+    block_e = [aznas.block_expressivity(f) for f in feats]
+    e = float(sum(block_e))
+    p = float(min(b - a for a, b in zip(block_e, block_e[1:]))) if len(feats) > 1 else math.nan
+    g_outs = [aznas.rademacher_like(f, generator) for f in feats[1:]]
+    block_t = []
+    for l in reversed(range(1, len(feats))):
+        try:
+            (g_in,) = torch.autograd.grad(feats[l], feats[l - 1], grad_outputs=g_outs[l - 1],
+                                          retain_graph=True, allow_unused=True)
+        except RuntimeError as err:
+            raise BlockPairingError(f"block outputs {l - 1} and {l} cannot be paired: {err}")
+        if g_in is None:
+            raise BlockPairingError(f"block output {l} does not depend on block output {l - 1}")
+        block_t.append(aznas.block_trainability(g_in, g_outs[l - 1]))
+    block_t = [t for t in block_t if t is not None]
+    t = sum(block_t) / len(block_t) if block_t else math.nan
+    out = {"expressivity": aznas._nan_to_neg_inf(e)}
+    if progressivity:
+        out["progressivity"] = aznas._nan_to_neg_inf(p)
+    out["trainability"] = aznas._nan_to_neg_inf(t)
+    return out
+
+
+@contextlib.contextmanager
+def _scoring_state(model: nn.Module, mode: str | None):
+    """Train/eval mode as asked and no weight gradients inside; restored on exit."""
+    was_training = {m: m.training for m in model.modules()}
+    grads = [(p, p.requires_grad) for p in model.parameters()]
+    try:
+        if mode == "train":
+            model.train()
+        elif mode == "eval":
+            model.eval()
+        elif mode is not None:
+            raise ValueError(f"mode must be 'train', 'eval' or None, got {mode!r}")
+        for p, _ in grads:
+            p.requires_grad_(False)
+        yield
+    finally:
+        for p, flag in grads:
+            p.requires_grad_(flag)
+        for m, flag in was_training.items():
+            m.training = flag
+
+
+def score_model(model: nn.Module, inputs: torch.Tensor, blocks, proxies=AZNAS_MODEL_PROXIES,
+                labels=None, device=None, generator=None, mode: str | None = "train") -> dict:
+    """AZ-NAS proxies of `model` on the batch `inputs`, read at its primary `blocks`.
+
+    blocks: module names (as in `model.named_modules()`) in execution order, each reading the
+        previous one's output, or a callable `(model, inputs) -> [block outputs]`.
+    proxies: any of 'expressivity', 'progressivity', 'trainability'. Progressivity needs
+        CNN-style features; the authors omit it for ViTs (ask for E and T only).
+    labels: accepted for the registry's labelled proxies; unused by E, P, T.
+    device: where to run (the model and inputs are moved there); generator: the Rademacher
+        gradients' `torch.Generator` (CPU), for reproducible trainability.
+    mode: 'train' (the CNN protocol: BatchNorm batch statistics), 'eval' (the ViT protocol),
+        or None to leave the model as it is. Modes and requires_grad flags are restored.
+    Returns {proxy: value}; NaN becomes -inf, as in the authors' code.
+    """
+    proxies = tuple([proxies] if isinstance(proxies, str) else proxies)
+    unknown = [p for p in proxies if p not in AZNAS_MODEL_PROXIES]
+    if unknown or not proxies:
+        raise ValueError(f"score_model computes {list(AZNAS_MODEL_PROXIES)} from a model; got "
+                         f"{unknown or list(proxies)} (other proxies: aznas_core.score)")
+    if device is not None:
+        model = model.to(device)
+        inputs = inputs.to(device)
+    with _scoring_state(model, mode):
+        if callable(blocks) and not isinstance(blocks, (list, tuple, str)):
+            with torch.enable_grad():
+                x = inputs.detach().requires_grad_(True)
+                feats = list(blocks(model, x))
+                values = _callable_pairs(feats, generator, "progressivity" in proxies)
+        else:
+            if isinstance(blocks, str):
+                blocks = [blocks]
+            with torch.enable_grad():
+                feats, leaves = capture_blocks(model, inputs, blocks)
+                values = aznas.aznas_from_blocks(feats, leaves, generator,
+                                                 progressivity="progressivity" in proxies)
+    return {p: values[p] for p in proxies}

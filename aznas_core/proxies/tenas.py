@@ -1,0 +1,108 @@
+"""TE-NAS's two proxies as the AZ-NAS authors' harness computes them (PROTOCOLS.md A6).
+
+* `ntk`: minus the condition number of the empirical NTK on one batch, model in training
+  mode (BatchNorm batch statistics). Row i of the Jacobian G is the gradient of the sum of
+  sample i's logits with respect to every parameter whose name contains "weight" (conv,
+  BatchNorm gamma, classifier); NTK = G G^T (float32); cond = largest / smallest eigenvalue;
+  a NaN condition number becomes 1e5, so the score is -1e5.
+* `linear_region`: the number of distinct ReLU activation codes among the samples of one
+  batch, codes read at every `nn.ReLU` whose input is 4-D, under `no_grad`, in training mode.
+* `te_nas` is not a per-architecture score: it is the rank sum of the two over a set of
+  architectures, `aznas_core.aggregate.te_nas`.
+
+How, not what: the authors back-propagate each sample separately (B backward passes). We
+run one forward and back-propagate all B rows at once as one vmapped backward
+(`autograd.grad(..., is_grads_batched=True)`, torch.func underneath): the same Jacobian.
+They count distinct codes with a half-precision Hamming matrix (sum_i 1 / #duplicates of
+code i); we count the distinct rows directly, which is the number that formula computes.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+
+import torch
+from torch import nn
+
+NAN_CONDITION = 1e5  # TE-NAS's np.nan_to_num(nan=100000)
+
+
+def _logits(out):
+    """NB201 networks written elsewhere (xautodl) return (features, logits)."""
+    return out[-1] if isinstance(out, (tuple, list)) else out
+
+
+@contextlib.contextmanager
+def training_mode(model: nn.Module):
+    """The authors' harness calls `network.train()` before every proxy; restore afterwards."""
+    was = {m: m.training for m in model.modules()}
+    model.train()
+    try:
+        yield model
+    finally:
+        for m, flag in was.items():
+            m.training = flag
+
+
+def ntk_jacobian(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """G (B x P): row i = d(sum_c logits[i, c]) / d(every '*weight*' parameter), one forward and
+    one vmapped backward. Parameters the forward never reaches are left out (their rows of
+    zeros would not change G G^T)."""
+    names, params = zip(*[(n, p) for n, p in model.named_parameters() if "weight" in n])
+    with torch.enable_grad():
+        row_sums = _logits(model(x)).sum(dim=1)
+        eye = torch.eye(len(row_sums), dtype=row_sums.dtype, device=row_sums.device)
+        grads = torch.autograd.grad(row_sums, params, grad_outputs=eye, is_grads_batched=True,
+                                    allow_unused=True)
+    return torch.cat([g.reshape(len(row_sums), -1) for g in grads if g is not None], dim=1)
+
+
+def condition_number(ntk: torch.Tensor) -> float:
+    """lambda_max / lambda_min of a symmetric matrix (ascending `eigvalsh`, as `eigh` there);
+    NaN becomes 1e5 as in TE-NAS."""
+    eig = torch.linalg.eigvalsh(ntk)
+    cond = float(eig[-1] / eig[0])
+    return NAN_CONDITION if math.isnan(cond) else cond
+
+
+def ntk_score(model: nn.Module, x: torch.Tensor, device=None) -> float:
+    """TE-NAS `ntk` = -cond(NTK) on the batch `x` (larger is better)."""
+    if device is not None:
+        model, x = model.to(device), x.to(device)
+    with training_mode(model):
+        g = ntk_jacobian(model, x)
+    return -condition_number(g @ g.T)
+
+
+def activation_codes(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """(B x D) booleans: which outputs of every `nn.ReLU` with a 4-D input are positive."""
+    codes = []
+
+    def hook(module, args, out):
+        if args and args[0].dim() == 4:
+            codes.append((out > 0).reshape(len(out), -1))
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.ReLU)]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    if not codes:
+        raise ValueError(f"{type(model).__name__} has no nn.ReLU with a 4-D input: "
+                         "linear regions are counted on ReLU activation codes")
+    return torch.cat(codes, dim=1)
+
+
+def count_distinct(codes: torch.Tensor) -> int:
+    """Number of distinct rows of a (B x D) code matrix."""
+    return int(torch.unique(codes.to(torch.uint8), dim=0).shape[0])
+
+
+def linear_regions(model: nn.Module, x: torch.Tensor, device=None) -> float:
+    """TE-NAS `linear_region`: distinct activation codes among the samples of `x`."""
+    if device is not None:
+        model, x = model.to(device), x.to(device)
+    with training_mode(model):
+        return float(count_distinct(activation_codes(model, x)))
