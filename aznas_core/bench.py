@@ -1,13 +1,26 @@
-"""Measure the AZ-NAS scorer's speed on this machine, the way a sweep runs it."""
+"""Measure the scorers' speed on this machine.
+
+`benchmark` times the AZ-NAS scorer the way a sweep runs it (worker processes);
+`families` times each proxy family as `score` runs it, single-threaded in this process (ms
+per architecture; network construction, initialisation and input generation included, so
+slightly more than the authors time with `compute_nas_score`, which excludes construction).
+"""
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
+import time
 
 import numpy as np
 
 from aznas_core import sweep
 from aznas_core.spaces import nb201
+
+
+def sample_archs(n_archs: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [nb201.archs()[i] for i in sorted(rng.choice(nb201.N_ARCHS, n_archs, replace=False))]
 
 
 def benchmark(n_archs: int = 20, dataset: str = "cifar10", batch_size: int = 64,
@@ -17,18 +30,47 @@ def benchmark(n_archs: int = 20, dataset: str = "cifar10", batch_size: int = 64,
     time per architecture over all workers (what a sweep achieves on this machine) and the
     mean time one worker spends on one architecture. The four AZ-NAS proxies: E, P, T from
     one pass, C from the FLOPs table (microseconds)."""
-    rng = np.random.default_rng(seed)
-    archs = [nb201.archs()[i] for i in sorted(rng.choice(nb201.N_ARCHS, n_archs, replace=False))]
-    cfg = sweep.SweepConfig.for_dataset(dataset, batch_size=batch_size)
+    archs = sample_archs(n_archs, seed)
+    cfg = sweep.Config.for_dataset(dataset, batch_size=batch_size)
     with tempfile.TemporaryDirectory() as root:
         summary = sweep.run(archs, cfg=cfg, workers=workers, root=root,
                             chunk_size=max(1, -(-n_archs // (workers or _cores()))))
         per_arch = sweep.read_cache(cfg, root).drop_duplicates("arch")["seconds"]
-    return dict(n_archs=n_archs, dataset=dataset, resolution=cfg.resolution,
+    return dict(n_archs=n_archs, dataset=dataset, resolution=cfg.input_resolution,
                 batch_size=batch_size, workers=workers or _cores(),
                 wall_ms_per_arch=summary["ms_per_arch"],
                 worker_ms_per_arch_mean=round(1000 * float(per_arch.mean()), 1),
                 worker_ms_per_arch_median=round(1000 * float(per_arch.median()), 1))
+
+
+def families(proxies, n_archs: int = 10, seed: int = 0, config=None, warmup: int = 1,
+             **config_kwargs) -> list[dict]:
+    """ms/arch of each family needed for `proxies`, single-threaded, in this process."""
+    import torch
+
+    from aznas_core.proxies import FAMILIES, Config, check_proxies, families_of, score_family
+
+    cfg = config or Config(**config_kwargs)
+    proxies = check_proxies(proxies, cfg)
+    archs = sample_archs(n_archs + warmup, seed)
+    rows = []
+    for family, ps in families_of(proxies).items():
+        fam = FAMILIES[family]
+        times = []
+        for i, arch in enumerate(archs):
+            t0 = time.perf_counter()
+            score_family(family, arch, cfg, ps)
+            if torch.device(cfg.device).type == "cuda":
+                torch.cuda.synchronize()
+            if i >= warmup:
+                times.append(time.perf_counter() - t0)
+        rows.append(dict(family=family, proxies=",".join(ps), n_archs=len(times),
+                         dataset=cfg.dataset, resolution=cfg.input_resolution,
+                         batch_size=cfg.batch_size, variant=fam.variant(cfg),
+                         device=cfg.device,
+                         ms_per_arch_mean=round(1000 * statistics.fmean(times), 1),
+                         ms_per_arch_median=round(1000 * statistics.median(times), 1)))
+    return rows
 
 
 def _cores() -> int:

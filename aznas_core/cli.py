@@ -16,12 +16,19 @@ def cmd_score(a) -> int:
     from aznas_core import nb201
     from aznas_core.proxies import score
 
-    values = score(a.arch, proxies=a.proxies, dataset=a.dataset, batch_size=a.batch_size,
-                   init=a.init, seed=a.seed)
+    values = score(a.arch, proxies=a.proxies, config=_config(a))
     flops, params = nb201.flops_params(a.arch, a.dataset)
     out = {**values, "flops": flops, "params": params}
     print(json.dumps({k: _jsonable(v) for k, v in out.items()}))
     return 0
+
+
+def _config(a):
+    """The one `Config` from the shared options of score, sweep and bench."""
+    from aznas_core.proxies import Config
+
+    return Config(dataset=a.dataset, batch_size=a.batch_size, init=a.init, seed=a.seed,
+                  resolution=a.resolution, inputs=a.inputs, variant=a.variant, device=a.device)
 
 
 def cmd_sweep(a) -> int:
@@ -39,25 +46,34 @@ def cmd_sweep(a) -> int:
     elif a.n_archs:
         rng = np.random.default_rng(a.sample_seed)
         archs = [archs[i] for i in sorted(rng.choice(len(archs), a.n_archs, replace=False))]
-    cfg = sweep.SweepConfig.for_dataset(a.dataset, batch_size=a.batch_size, init=a.init,
-                                        seed=a.seed)
+    cfg = _config(a)
     executor = a.executor
     if executor == "dask":
         from distributed import Client
 
         executor = Client(a.scheduler) if a.scheduler else Client(n_workers=a.workers or None,
                                                                    threads_per_worker=1)
-    summary = sweep.run(archs, proxies=a.proxies, cfg=cfg, workers=a.workers,
-                        executor=executor, chunk_size=a.chunk_size)
+    try:
+        summary = sweep.run(archs, proxies=a.proxies, cfg=cfg, workers=a.workers,
+                            executor=executor, chunk_size=a.chunk_size, repair_shards=a.repair)
+    except sweep.CorruptShardError as e:
+        print(f"aznas: error: corrupted cache shard {e.path} ({e.problem}); rerun with "
+              f"--repair to move it aside and recompute what it held", file=sys.stderr)
+        return 3
     print(json.dumps(summary))
     return 0
 
 
 def cmd_bench(a) -> int:
-    from aznas_core.bench import benchmark
+    from aznas_core import bench
 
-    result = benchmark(n_archs=a.n_archs, dataset=a.dataset, batch_size=a.batch_size,
-                       workers=a.workers, seed=a.seed)
+    if a.proxies:
+        for row in bench.families(a.proxies, n_archs=a.n_archs, seed=a.sample_seed,
+                                  config=_config(a)):
+            print(json.dumps(row))
+        return 0
+    result = bench.benchmark(n_archs=a.n_archs, dataset=a.dataset, batch_size=a.batch_size,
+                             workers=a.workers, seed=a.sample_seed)
     print(json.dumps(result))
     return 0
 
@@ -118,9 +134,19 @@ def main(argv=None) -> int:
         sp.add_argument("--dataset", default="cifar10",
                         help="cifar10, cifar100 or ImageNet16-120 (default cifar10)")
         sp.add_argument("--batch-size", type=int, default=64)
-        sp.add_argument("--init", default="kaiming_fan_in",
-                        help="kaiming_fan_in, kaiming_fan_out, xavier_normal, normal, uniform")
+        sp.add_argument("--init", default=None,
+                        help="default: each proxy's protocol init (AZ-NAS: kaiming_fan_in); or "
+                             "kaiming_fan_in, kaiming_fan_out, xavier_normal, normal, uniform, "
+                             "pytorch_default, standard_normal")
         sp.add_argument("--seed", type=int, default=0)
+        sp.add_argument("--resolution", type=int, default=None,
+                        help="input size (default: the dataset's; e.g. 32 for ImageNet16-120)")
+        sp.add_argument("--inputs", default="synthetic_cifar10",
+                        help="source of the batches the authors took from the training set: "
+                             "synthetic_cifar10 (labelled substitute) or gaussian")
+        sp.add_argument("--variant", default="aznas",
+                        help="aznas (the AZ-NAS authors' harness) or zc (zero-cost-nas/NASLib)")
+        sp.add_argument("--device", default="cpu", help="cpu (default) or cuda")
         sp.add_argument("--proxies", default=proxies_default,
                         help="comma-separated proxy names")
 
@@ -141,14 +167,16 @@ def main(argv=None) -> int:
     s.add_argument("--executor", choices=["local", "serial", "dask"], default="local")
     s.add_argument("--scheduler", default=None, help="dask scheduler address (with --executor dask)")
     s.add_argument("--chunk-size", type=int, default=250)
+    s.add_argument("--repair", action="store_true",
+                   help="move corrupted shards aside (*.corrupt) and recompute what they held")
     s.set_defaults(func=cmd_sweep)
 
-    s = sub.add_parser("bench", help="ms per architecture of the AZ-NAS scorer on this machine")
+    s = sub.add_parser("bench", help="ms per architecture on this machine: the AZ-NAS sweep, or "
+                                     "with --proxies each family single-threaded")
+    config_args(s, None)
     s.add_argument("--n-archs", type=int, default=20)
-    s.add_argument("--dataset", default="cifar10")
-    s.add_argument("--batch-size", type=int, default=64)
     s.add_argument("--workers", type=int, default=None, help="default: one per core")
-    s.add_argument("--seed", type=int, default=0, help="which architectures are sampled")
+    s.add_argument("--sample-seed", type=int, default=0, help="which architectures are sampled")
     s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("data", help="verify the external benchmark files' checksums")

@@ -82,7 +82,14 @@ class Labeller(nn.Module):
 
 @functools.lru_cache(maxsize=8)
 def labeller(num_classes: int, resolution: int) -> Labeller:
-    return Labeller(int(num_classes), int(resolution)).eval()
+    """Built single-threaded, so its reference statistics (and hence every label) are the
+    same bits in every process."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return Labeller(int(num_classes), int(resolution)).eval()
+    finally:
+        torch.set_num_threads(threads)
 
 
 def make_batch(source: str, batch_size: int, resolution: int, num_classes: int,

@@ -148,3 +148,48 @@ def subset_spearman(scores: pd.DataFrame, truth, size: int = 100, n_subsets: int
         s = np.asarray(scores[c], dtype=float)
         out[c] = (ranked(np.where(np.isnan(s), -np.inf, s)[idx]) * rt).sum(axis=1)
     return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------------------
+# Comparing proxies with each other (AZ-NAS Table 1 on subsets, Figures 6 and 7)
+# --------------------------------------------------------------------------------------
+def pool_acc(
+    frame: pd.DataFrame,
+    columns,
+    truth: str,
+    method: str = "nonlinear",
+    seeds=(1, 2, 3, 4, 5),
+    n_samples: int = 3000,
+    ddof: int = 1,
+) -> tuple[float, float, list[float]]:
+    """'Acc.' for proxies cached on a fixed subset only (a scaled variant of `paper_acc`,
+    not the paper's protocol): for each seed, Python's `random.Random(seed)` draws
+    `n_samples` rows of `frame` uniformly with replacement (rows in `index` order when that
+    column exists, so every method on the same subset sees the same draws); aggregate
+    `columns` within the draw, take the first argmax, read `truth`. The paper's per-edge
+    sampler is uniform over all 15,625 cells, so on a uniform subset the draws follow the
+    same distribution, but the pool holds only that subset's cells: compare a method with
+    the ground-truth row computed by this same function on the same subset."""
+    if "index" in frame.columns:
+        frame = frame.sort_values("index", kind="stable")
+    frame = frame.reset_index(drop=True)
+    accs = []
+    for seed in seeds:
+        rng = random.Random(seed)
+        rows = [rng.randrange(len(frame)) for _ in range(n_samples)]
+        sample = frame.iloc[rows].reset_index(drop=True)
+        s = agg.aggregate(sample, columns, method).to_numpy()
+        accs.append(float(sample[truth].to_numpy()[int(np.argmax(s))]))
+    return float(np.mean(accs)), float(np.std(accs, ddof=ddof)), accs
+
+
+def pairwise_kendall(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """Kendall tau-b between every pair of score columns (a symmetric matrix, 1 on the
+    diagonal), NaN scores ranking lowest as in `kendall_tau`: the paper's Figure 6."""
+    columns = list(columns)
+    out = pd.DataFrame(np.eye(len(columns)), index=columns, columns=columns)
+    for i, a in enumerate(columns):
+        for b in columns[i + 1:]:
+            s, t = _clean(frame[a], frame[b])
+            out.loc[a, b] = out.loc[b, a] = kendall_tau(s, np.where(np.isnan(t), -np.inf, t))
+    return out

@@ -144,14 +144,16 @@ def _write(history: pd.DataFrame, cfg: SearchConfig, path: Path) -> None:
 
 
 def run(cfg: SearchConfig, root: Path | None = None, checkpoint_every: int = 20,
-        progress: bool = True, stop_after: int | None = None) -> pd.DataFrame:
+        progress: bool = True, stop_after: int | None = None,
+        prob: Problem | None = None) -> pd.DataFrame:
     """Run (or resume) the search of `cfg`; returns its history with an `aggregated` column.
 
     stop_after: return after that many new candidates (checkpointed), for tests and for
-    splitting a long search into sessions.
+    splitting a long search into sessions. prob: the space's problem (default: built from
+    `cfg.space`).
     """
     path = path_for(cfg, root)
-    prob = problem(cfg)
+    prob = prob or problem(cfg)
     rows: list[dict] = []
     if path.exists():
         old, meta = read_history(path)

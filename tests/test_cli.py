@@ -25,7 +25,7 @@ def test_score_reports_minus_inf_as_a_string(capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["score", "|nor_conv_3x3~0|+|none~0|"], "malformed cell string"),
-    (["score", ARCH, "--proxies", "zico"], "unknown proxy"),
+    (["score", ARCH, "--proxies", "no_such_proxy"], "unknown proxy"),
     (["score", ARCH, "--init", "orthogonal"], "unknown init scheme"),
     (["score", ARCH, "--dataset", "svhn"], "unknown NAS-Bench-201 dataset"),
 ])
@@ -37,3 +37,32 @@ def test_bad_input_gives_a_clear_error_and_exit_code_2(capsys, argv, message):
 def test_data_command_verifies_checksums(capsys):
     assert main(["data"]) == 0
     assert "OK   nb201/nats_tss_test_accuracy_200ep.csv" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dataset", ["cifar10", "cifar100", "ImageNet16-120"])
+def test_score_prints_a_number_for_every_proxy(capsys, dataset):
+    from aznas_core.proxies import PROXIES
+
+    names = sorted(PROXIES)
+    assert main(["score", ARCH, "--dataset", dataset, "--batch-size", "8",
+                 "--proxies", ",".join(names)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert all(isinstance(out[p], (int, float)) for p in names), out
+
+
+def test_score_variant_inputs_and_device_options(capsys):
+    assert main(["score", ARCH, "--dataset", "ImageNet16-120", "--batch-size", "8",
+                 "--variant", "zc", "--proxies", "grad_norm,synflow"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) >= {"grad_norm", "synflow"}
+    assert main(["score", ARCH, "--inputs", "gaussian", "--proxies", "snip"]) == 2
+    assert "needs labels" in capsys.readouterr().err
+    assert main(["score", ARCH, "--device", "nonsense", "--proxies", "synflow"]) == 2
+    assert "unknown device" in capsys.readouterr().err
+
+
+def test_bench_prints_ms_per_arch_per_family(capsys):
+    assert main(["bench", "--proxies", "synflow,l2_norm", "--n-archs", "2",
+                 "--dataset", "ImageNet16-120", "--batch-size", "8"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["family"] for r in rows] == ["synflow", "l2_norm"]
+    assert all(r["n_archs"] == 2 and r["ms_per_arch_mean"] > 0 for r in rows)

@@ -69,7 +69,7 @@ def test_nb201_pth_rebuilds_the_csv_rows(tmp_path):
     for d in official.SPLITS:
         assert rebuilt[d].tolist() == gt[d].tolist()  # exactly, not approximately
     assert diffs.empty
-    # NAS-Bench-201 files carry the legacy FLOPs count
+    # this miniature carries the legacy FLOPs count, and the report recognises it
     assert conventions["legacy"].tolist() == [3, 3, 3] and conventions["nats"].sum() == 0
 
 

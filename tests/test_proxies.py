@@ -142,16 +142,22 @@ def test_init_schemes(scheme):
         "xavier_normal": math.sqrt(2 / (fan_in + fan_out)),
         "normal": 0.1,
         "uniform": 0.2 / math.sqrt(12),
+        "pytorch_default": 1 / math.sqrt(3 * fan_in),  # U(+-1/sqrt(fan_in))
+        "standard_normal": 1.0,
     }[scheme]
     assert float(w.std()) == pytest.approx(expected_std, rel=0.03)
-    assert torch.all(conv.bias == 0) and torch.all(bn.weight == 1) and torch.all(bn.bias == 0)
+    assert torch.all(bn.weight == 1) and torch.all(bn.bias == 0)
+    if scheme == "pytorch_default":  # PyTorch's own bias init, U(+-1/sqrt(fan_in))
+        assert 0 < float(conv.bias.detach().abs().max()) <= 1 / math.sqrt(fan_in)
+    else:
+        assert torch.all(conv.bias == 0)
     if scheme == "uniform":
         assert float(w.abs().max()) <= 0.1
 
 
 def test_unknown_names_raise():
     with pytest.raises(ValueError, match="unknown proxy"):
-        aznas_core.score(ARCH, proxies=["zico"])
+        aznas_core.score(ARCH, proxies=["no_such_proxy"])
     with pytest.raises(ValueError, match="unknown init scheme"):
         aznas_core.score(ARCH, init="orthogonal")
     with pytest.raises(ValueError, match="unknown NAS-Bench-201 dataset"):

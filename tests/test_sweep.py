@@ -149,3 +149,72 @@ def test_cached_scores_equal_a_fresh_recomputation(dataset):
         fresh = score(row.arch, PROXIES, config=cfg)
         for p in PROXIES:
             assert fresh[p] == getattr(row, p), (row.arch, p)
+
+
+# --------------------------------------------------------------------------------------
+# Other families, corrupted shards in the CLI, --repair
+# --------------------------------------------------------------------------------------
+BASE = Config(dataset="ImageNet16-120", batch_size=8)
+BASE_PROXIES = ("synflow", "naswot", "snip", "fisher")
+
+
+def test_baseline_families_cache_one_directory_each_and_equal_fresh_scores(tmp_path, archs):
+    summary = sweep.run(archs[:3], BASE_PROXIES, BASE, executor="serial", root=tmp_path,
+                        progress=False)
+    assert set(summary) == {"synflow", "naswot", "gradient"}
+    assert all(s["computed"] == 3 for s in summary.values())
+    dirs = {p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("nb201/*/*")}
+    assert dirs == {f"nb201/{f}/{sweep.FAMILIES[f].key(BASE)}" for f in summary}
+    wide = sweep.scores(config=BASE, proxies=BASE_PROXIES + ("params",), root=tmp_path)
+    assert len(wide) == 3
+    for row in wide.itertuples():
+        fresh = score(row.arch, BASE_PROXIES, config=BASE)
+        for p in BASE_PROXIES:
+            assert fresh[p] == getattr(row, p), (row.arch, p)
+    again = sweep.run(archs[:3], BASE_PROXIES, BASE, executor="serial", root=tmp_path,
+                      progress=False)
+    assert all(s["computed"] == 0 for s in again.values())
+
+
+def test_a_label_proxy_on_an_unlabelled_source_is_refused(tmp_path, archs):
+    with pytest.raises(ValueError, match="needs labels"):
+        sweep.run(archs[:1], ["snip"], Config(inputs="gaussian"), root=tmp_path, progress=False)
+
+
+def test_corrupted_shard_is_one_line_in_the_cli_and_repair_recomputes_it(tmp_path, archs, capsys,
+                                                                        monkeypatch):
+    from aznas_core import cli
+
+    monkeypatch.setattr(sweep, "SCORES_DIR", tmp_path)
+    argv = ["sweep", "--dataset", "ImageNet16-120", "--batch-size", "8", "--proxies", "synflow",
+            "--executor", "serial", "--chunk-size", "2", "--n-archs", "4"]
+    assert cli.main(argv) == 0
+    cfg = Config(dataset="ImageNet16-120", batch_size=8)
+    before = sweep.scores(config=cfg, proxies=["synflow"], root=tmp_path)
+    shards = sorted(sweep.cache_dir(cfg, "synflow", tmp_path).glob("part-*.parquet"))
+    assert len(shards) == 2
+    shards[0].write_bytes(b"PAR1 not really")
+    capsys.readouterr()
+    assert cli.main(argv) == 3
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and shards[0].name in err and "--repair" in err
+    assert cli.main(argv + ["--repair"]) == 0
+    assert (shards[0].parent / (shards[0].name + ".corrupt")).exists()
+    after = sweep.scores(config=cfg, proxies=["synflow"], root=tmp_path)
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_repair_names_the_architectures_a_readable_bad_shard_held(tmp_path, archs):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = sweep.write_shard(sweep.score_chunk(archs[:2], ["synflow"], BASE), BASE, tmp_path,
+                             "synflow")
+    t = pq.read_table(path)
+    frame = t.to_pandas()
+    frame.loc[0, "value"] *= 2  # tampered: the digest no longer matches
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False)
+                   .replace_schema_metadata(t.schema.metadata), path)
+    (moved,) = sweep.repair(BASE, "synflow", tmp_path)
+    assert "SHA-256" in moved["problem"] and moved["archs"] == sorted(archs[:2])
+    assert sweep.read_cache(BASE, tmp_path, "synflow").empty

@@ -15,8 +15,9 @@ compares them with the CSV and with this project's FLOPs/#Params counters.
 Per architecture, with the 200-epoch results (`hp='200'`) averaged over the benchmark's seeds:
 accuracy of `cifar10` on `ori-test` (trained on train+valid), of `cifar100` and
 `ImageNet16-120` on `x-test`; `get_compute_costs(dataset)` for FLOPs and #Params. NATS-Bench
-files count FLOPs as conv + linear MACs (linear bias included); NAS-Bench-201 files use the
-legacy count. Each row's FLOPs are matched against both of our conventions.
+files count FLOPs as conv + linear MACs (linear bias included); the legacy count of the shared
+fixture is said to come from the NAS-Bench-201 API. Each row's FLOPs are matched against both of
+our conventions and the report counts which one each file follows.
 """
 from __future__ import annotations
 

@@ -312,3 +312,53 @@ def spearman_table(contenders: bool = True) -> pd.DataFrame:
                              "rho": spearman_rho(f[p], f["val_accuracy"]), "n_archs": len(f),
                              "in_blog": name in BLOG_TASKS.get(space, ())})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------
+# TransNAS-Bench-101 micro: AZ-NAS from this repository's sweep of the tnb101_micro space
+# --------------------------------------------------------------------------------------
+#: (resolution, batch size) of the AZ-NAS scores on TNB101-micro (why: tnb101_aznas.ipynb)
+TNB101_AZNAS_CONFIG = (64, 32)
+
+
+def tnb101_study_archs(n: int = 100, seed: int = 0) -> list[str]:
+    """The resolution study's sample: `n` of the suite's 711 micro architectures (a fixed
+    uniform draw, in suite order)."""
+    archs = load("tnb101_micro", "class_object")["arch"].to_numpy()
+    pick = np.sort(np.random.default_rng(seed).choice(len(archs), n, replace=False))
+    return list(archs[pick])
+
+
+def tnb101_aznas_scores(resolution: int | None = None, batch_size: int | None = None,
+                        archs=None, task: str = "class_object") -> pd.DataFrame:
+    """AZ-NAS on TransNAS-Bench-101 micro from the sweep cache, one row per architecture:
+    index (benchmark), arch ('64-41414-a_bc_def'), expressivity, progressivity,
+    trainability, complexity (the task's FLOPs as the suite counts them; our counter
+    reproduces the suite's `flops` exactly) and aznas (Eq. 12 over the four, ranked within
+    the rows returned).
+
+    Default configuration `TNB101_AZNAS_CONFIG`. `archs`: restrict to these (e.g. the
+    suite's 711 of a task); a RuntimeError names what is missing from the cache. E, P, T
+    read only the encoder, which every task shares, and the decoder adds a per-task
+    constant to FLOPs, so the ranking is the same for every task."""
+    from aznas_core import aggregate, sweep
+    from aznas_core.proxies import Config
+    from aznas_core.spaces import tnb101_micro as space
+
+    r, b = TNB101_AZNAS_CONFIG
+    cfg = Config(space="tnb101_micro", dataset=task, resolution=resolution or r,
+                 batch_size=batch_size or b)
+    frame = sweep.scores(config=cfg, proxies=AZNAS_PARTS[:3])
+    if archs is not None:
+        want = pd.DataFrame({"arch": [space.validate(a) for a in archs]})
+        frame = want.merge(frame, on="arch", how="left")
+        lacking = frame.loc[frame[list(AZNAS_PARTS[:3])].isna().any(axis=1), "arch"]
+        if len(lacking):
+            raise RuntimeError(f"{len(lacking)} of {len(frame)} architectures are not in the "
+                               f"tnb101_micro cache {cfg.key()} (e.g. {lacking.iloc[0]}); "
+                               "run data/scores/run_tnb101_micro.py")
+        frame["index"] = [space.index(a) for a in frame["arch"]]
+    frame = frame[["index", "arch", *AZNAS_PARTS[:3]]].reset_index(drop=True)
+    frame["complexity"] = [space.costs(a, task)[0] for a in frame["arch"]]
+    frame["aznas"] = aggregate.nonlinear(frame, list(AZNAS_PARTS)).to_numpy()
+    return frame

@@ -52,14 +52,16 @@ def block_expressivity(feature: torch.Tensor) -> float:
     x = as_samples(feature.detach())
     x = x - x.mean(dim=0, keepdim=True)
     if x.shape[0] < x.shape[1]:
-        # Fewer samples than channels (a 2048-wide head at a reduced resolution): the n x n
-        # Gram matrix has the covariance's nonzero eigenvalues, and the C - n others are
-        # exact zeros (contributing 0); the C x C route would only add rounding noise, at
-        # (C/n)^3 the cost. Never taken at the authors' scales (n > C there).
-        cov = (x @ x.T) / x.shape[0]
+        # Fewer samples than channels (a 2048-wide head at a reduced resolution; never at
+        # the authors' scales, where n > C). The n x n Gram matrix has the covariance's
+        # nonzero eigenvalues at (C/n)^3 less cost; the others, and the one centring
+        # removes, are zero in exact arithmetic and contribute 0. Rounding would give them
+        # either sign, and a p < -1e-8 turns the score into NaN (-inf), so they are computed
+        # in float64 and clamped at 0: the exact-arithmetic value.
+        gram = (x.double() @ x.double().T) / x.shape[0]
+        eig = torch.linalg.eigvalsh(gram).clamp(min=0)
     else:
-        cov = (x.T @ x) / x.shape[0]
-    eig = torch.linalg.eigvalsh(cov)
+        eig = torch.linalg.eigvalsh((x.T @ x) / x.shape[0])
     p = eig / eig.sum()
     return float(-(p * torch.log(p + LOG_EPS)).sum())
 

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
+from aznas_core.proxies.jacobians import check_not_modified, layer_taps, per_sample_weight_grads
 from aznas_core.proxies.tenas import _logits, training_mode
 
 
@@ -44,8 +45,23 @@ def batch_statistics_only(model: nn.Module):
             m.track_running_stats, m.running_mean, m.running_var = track, mean, var
 
 
-def sign_sum(model: nn.Module, x: torch.Tensor, y: torch.Tensor, chunk_size: int = 16):
-    """{weight name: sum over samples of sign(per-sample gradient)}."""
+@contextlib.contextmanager
+def per_sample_normalization(model: nn.Module):
+    """Train-mode BatchNorm2d of a batch of ONE sample normalizes over that sample's H x W:
+    instance normalization with the BN's affine parameters. With it, one batched forward gives
+    every sample exactly the network it sees alone, and samples no longer interact."""
+    patched = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in patched:
+        m.forward = (lambda x, m=m: nn.functional.instance_norm(
+            x, weight=m.weight, bias=m.bias, use_input_stats=True, eps=m.eps))
+    try:
+        yield model
+    finally:
+        for m in patched:
+            del m.forward
+
+
+def _sign_sum_vmap(model, x, y, chunk_size):
     weights = {n: w.detach() for n, w in prunable_weights(model).items()}
     others = {n: p.detach() for n, p in model.named_parameters() if n not in weights}
 
@@ -55,7 +71,7 @@ def sign_sum(model: nn.Module, x: torch.Tensor, y: torch.Tensor, chunk_size: int
 
     per_sample = vmap(grad(loss), in_dims=(None, 0, 0))
     total = {n: torch.zeros_like(w) for n, w in weights.items()}
-    with training_mode(model), batch_statistics_only(model):
+    with batch_statistics_only(model):
         for start in range(0, len(x), chunk_size):
             g = per_sample(weights, x[start:start + chunk_size], y[start:start + chunk_size])
             for n in total:
@@ -63,12 +79,46 @@ def sign_sum(model: nn.Module, x: torch.Tensor, y: torch.Tensor, chunk_size: int
     return total
 
 
+def _sign_sum_hooks(model, x, y):
+    weights = prunable_weights(model)
+    owners = {n.rpartition(".")[0] for n in weights}
+    with torch.enable_grad(), per_sample_normalization(model), \
+            layer_taps(model, owners) as taps:
+        loss = nn.functional.cross_entropy(_logits(model(x)), y, reduction="sum")
+    check_not_modified(taps)
+    deltas = torch.autograd.grad(loss, [t[3] for t in taps], allow_unused=True)
+    per_sample: dict[str, torch.Tensor] = {}
+    for (name, module, inp, _, _), delta in zip(taps, deltas):
+        if delta is not None:  # a module used twice adds up its calls
+            r = per_sample_weight_grads(module, inp.detach(), delta)
+            key = f"{name}.weight" if name else "weight"
+            per_sample[key] = per_sample[key] + r if key in per_sample else r
+    return {n: (torch.sign(per_sample[n]).sum(dim=0).reshape(w.shape) if n in per_sample
+                else torch.zeros_like(w)) for n, w in weights.items()}
+
+
+def sign_sum(model: nn.Module, x: torch.Tensor, y: torch.Tensor, method: str = "hooks",
+             chunk_size: int = 16) -> dict[str, torch.Tensor]:
+    """{weight name: sum over samples of sign(per-sample gradient)}, model in training mode.
+
+    method='hooks' (default): per-sample BatchNorm as instance normalization, one batched
+    forward and backward, per-sample weight gradients from layer inputs and output gradients
+    (`aznas_core.proxies.jacobians`). method='vmap': the torch.func reference,
+    `vmap(grad(loss))` over samples in chunks (any model)."""
+    if method not in ("hooks", "vmap"):
+        raise ValueError(f"method must be 'hooks' or 'vmap', got {method!r}")
+    with training_mode(model):
+        if method == "vmap":
+            return _sign_sum_vmap(model, x, y, chunk_size)
+        return _sign_sum_hooks(model, x, y)
+
+
 def gradsign(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device=None,
-             chunk_size: int = 16) -> float:
+             method: str = "hooks") -> float:
     """GradSign of `model` on the labelled batch (x, y); larger is better."""
     if device is not None:
         model, x, y = model.to(device), x.to(device), y.to(device)
-    sums = sign_sum(model, x, y, chunk_size)
+    sums = sign_sum(model, x, y, method)
     flat = torch.cat([s.reshape(-1) for s in sums.values()]).abs()
     score = float(torch.nanmean(flat))
     return -math.inf if math.isnan(score) else score

@@ -10,10 +10,10 @@
 * `te_nas` is not a per-architecture score: it is the rank sum of the two over a set of
   architectures, `aznas_core.aggregate.te_nas`.
 
-How, not what: the authors back-propagate each sample separately (B backward passes). We
-run one forward and back-propagate all B rows at once as one vmapped backward
-(`autograd.grad(..., is_grads_batched=True)`, torch.func underneath): the same Jacobian.
-They count distinct codes with a half-precision Hamming matrix (sum_i 1 / #duplicates of
+How, not what: like the authors we back-propagate each row separately (train-mode BatchNorm
+couples the samples, so the B passes are inherent; see `ntk_jacobian`), but straight to the
+weights with `autograd.grad` (no `.grad` accumulation, no bias gradients) and, in the
+registry, on the network with dead edges pruned. They count distinct codes with a half-precision Hamming matrix (sum_i 1 / #duplicates of
 code i); we count the distinct rows directly, which is the number that formula computes.
 """
 from __future__ import annotations
@@ -44,17 +44,31 @@ def training_mode(model: nn.Module):
             m.training = flag
 
 
-def ntk_jacobian(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """G (B x P): row i = d(sum_c logits[i, c]) / d(every '*weight*' parameter), one forward and
-    one vmapped backward. Parameters the forward never reaches are left out (their rows of
-    zeros would not change G G^T)."""
-    names, params = zip(*[(n, p) for n, p in model.named_parameters() if "weight" in n])
+def ntk_jacobian(model: nn.Module, x: torch.Tensor, method: str = "loop") -> torch.Tensor:
+    """G (B x P): row i = d(sum_c logits[i, c]) / d(every '*weight*' parameter), one forward.
+    Parameters the forward never reaches are left out (zero columns leave G G^T unchanged).
+
+    Train-mode BatchNorm couples the samples, so every row is a backward pass over the whole
+    batch: B backward passes are inherent. method='loop' (CPU default) runs them one by one
+    with `autograd.grad` to the weights only; method='vmap' runs them as one vmapped backward
+    (`is_grads_batched=True`, torch.func): fast on a GPU, slower than the loop on a CPU."""
+    if method not in ("loop", "vmap"):
+        raise ValueError(f"method must be 'loop' or 'vmap', got {method!r}")
+    params = [p for n, p in model.named_parameters() if "weight" in n]
     with torch.enable_grad():
         row_sums = _logits(model(x)).sum(dim=1)
-        eye = torch.eye(len(row_sums), dtype=row_sums.dtype, device=row_sums.device)
-        grads = torch.autograd.grad(row_sums, params, grad_outputs=eye, is_grads_batched=True,
-                                    allow_unused=True)
-    return torch.cat([g.reshape(len(row_sums), -1) for g in grads if g is not None], dim=1)
+        b = len(row_sums)
+        eye = torch.eye(b, dtype=row_sums.dtype, device=row_sums.device)
+        if method == "vmap":
+            grads = torch.autograd.grad(row_sums, params, grad_outputs=eye,
+                                        is_grads_batched=True, allow_unused=True)
+            return torch.cat([g.reshape(b, -1) for g in grads if g is not None], dim=1)
+        rows = []
+        for i in range(b):
+            grads = torch.autograd.grad(row_sums, params, grad_outputs=eye[i],
+                                        retain_graph=i < b - 1, allow_unused=True)
+            rows.append(torch.cat([g.reshape(-1) for g in grads if g is not None]))
+    return torch.stack(rows)
 
 
 def condition_number(ntk: torch.Tensor) -> float:
@@ -65,12 +79,12 @@ def condition_number(ntk: torch.Tensor) -> float:
     return NAN_CONDITION if math.isnan(cond) else cond
 
 
-def ntk_score(model: nn.Module, x: torch.Tensor, device=None) -> float:
+def ntk_score(model: nn.Module, x: torch.Tensor, device=None, method: str = "loop") -> float:
     """TE-NAS `ntk` = -cond(NTK) on the batch `x` (larger is better)."""
     if device is not None:
         model, x = model.to(device), x.to(device)
     with training_mode(model):
-        g = ntk_jacobian(model, x)
+        g = ntk_jacobian(model, x, method)
     return -condition_number(g @ g.T)
 
 

@@ -322,3 +322,18 @@ def search_problem(cfg):
     return Problem(keys=("expressivity", "trainability", "complexity"), feasible=feasible,
                    score=lambda arch: score(supernet.subnet(arch), cfg.batch_size, cfg.seed),
                    sample=lambda rng: sample(rng, cfg.subset), extra={"supernet": supernet})
+
+
+def score_published(subset: str, resolution: int, batch_size: int, seed: int) -> list[dict]:
+    """The authors' two published ViTs of `subset`, scored with the supernet a search of the
+    same (subset, resolution, seed) uses (`search_problem`'s seeding)."""
+    from aznas_core.proxies import _generator
+
+    supernet = Supernet(subset, resolution, generator=_generator(seed, subset, "supernet"))
+    out = []
+    for budget in ("plain", "tftas"):
+        arch = published(subset, budget)
+        out.append(dict(subset=subset, budget=budget, arch=arch, params=params(arch) / 1e6,
+                        flops=complexity(arch) / 1e6,
+                        **score(supernet.subnet(arch), batch_size, seed)))
+    return out

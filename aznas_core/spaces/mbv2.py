@@ -403,3 +403,26 @@ def search_problem(cfg):
         feasible=feasible,
         score=lambda arch: score(arch, cfg.resolution, cfg.batch_size, cfg.seed),
         initial=INITIAL, mutate=mutate, sample=sample)
+
+
+def costs(arch: str) -> dict:
+    """Both FLOPs counters, both #Params counters and the layer count of a structure."""
+    flops, params = reported_flops_params(arch)
+    return {"flops_budget_counter": budget_flops(arch), "flops_reported_counter": flops,
+            "params_budget_counter": budget_params(arch), "params": params,
+            "layers": num_layers(arch)}
+
+
+def block_table(arch: str):
+    """One row per super-block: type, expansion, kernel, widths, stride, sub-layers, and the
+    resolution at its output (224x224 input)."""
+    import pandas as pd
+
+    rows, r = [], RESOLUTION
+    for b in parse(arch):
+        r //= b.stride
+        rows.append(dict(block=b.type, expansion=b.expansion if b.is_idw else None,
+                         kernel=b.kernel, in_channels=b.in_channels, out_channels=b.out_channels,
+                         bottleneck=b.bottleneck or None, stride=b.stride,
+                         sub_layers=b.sub_layers, resolution=r))
+    return pd.DataFrame(rows)

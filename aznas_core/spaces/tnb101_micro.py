@@ -185,11 +185,13 @@ class Zero(nn.Module):
         self.c_in, self.c_out, self.stride = c_in, c_out, stride
 
     def forward(self, x):
-        if self.c_in == self.c_out:
-            return x[:, :, ::self.stride, ::self.stride].mul(0.0)
-        b, _, h, w = x.shape
         s = self.stride
-        return x.new_zeros(b, self.c_out, (h + 1) // s, (w + 1) // s)
+        if self.c_in == self.c_out:
+            return x[:, :, ::s, ::s].mul(0.0)
+        # the benchmark allocates fresh zeros here; zeros computed from `x` are the same
+        # values but stay in the graph, so a cell that only outputs them still has an (all
+        # zero) input gradient for trainability instead of none at all
+        return x[:, :1, ::s, ::s].mul(0.0).expand(-1, self.c_out, -1, -1)
 
 
 class FactorizedReduce(nn.Module):
@@ -249,10 +251,8 @@ class Cell(nn.Module):
                 out = self.ops[k](nodes[src])
                 total = out if total is None else total + out
             nodes.append(total)
-        if nodes[3] is None:  # pruned away entirely: the cell outputs zeros
-            b, _, h, w = x.shape
-            s = self.stride
-            return x.new_zeros(b, self.c_out, (h + 1) // s, (w + 1) // s)
+        if nodes[3] is None:  # pruned away entirely: zeros, shaped as a 'none' edge makes them
+            return Zero(x.shape[1], self.c_out, self.stride)(x)
         return nodes[3]
 
 
@@ -339,6 +339,15 @@ def make_decoder(dataset: str, c_in: int) -> nn.Module:
 # --------------------------------------------------------------------------------------
 # The network
 # --------------------------------------------------------------------------------------
+def make_stem(c: int = BASE_CHANNELS) -> nn.Sequential:
+    """3x3 conv stride 2 to c/2 channels, BN, then ReLU-conv3x3-BN stride 2 to c channels."""
+    return nn.Sequential(
+        nn.Conv2d(3, c // 2, 3, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(c // 2),
+        ReLUConvBN(c // 2, c, 3, 2, 1),
+    )
+
+
 class Network(nn.Module):
     """Encoder (stem + 10 cells) and the task's decoder; `features(x)` returns the 11
     primary-block outputs. Jigsaw's forward takes (B, 9, 3, 64, 64) tiles, encodes each and
@@ -349,12 +358,7 @@ class Network(nn.Module):
         self.arch = validate(arch)
         self.dataset = dataset
         self.settings = check_dataset(dataset)
-        c = BASE_CHANNELS
-        self.stem = nn.Sequential(
-            nn.Conv2d(3, c // 2, 3, stride=2, padding=1, bias=False),
-            nn.BatchNorm2d(c // 2),
-            ReLUConvBN(c // 2, c, 3, 2, 1),
-        )
+        self.stem = make_stem()
         plan = cell_plan()
         self.blocks = nn.ModuleList(Cell(self.arch, a, b, s, prune) for a, b, s in plan)
         self.decoder = make_decoder(dataset, plan[-1][1])
@@ -396,3 +400,107 @@ def build(arch: str, dataset: str = "class_object", prune: bool = False) -> Netw
 
     `prune=True` skips edges that cannot affect the output (same values and gradients)."""
     return Network(arch, dataset, prune=prune)
+
+
+# --------------------------------------------------------------------------------------
+# FLOPs and #Params
+# --------------------------------------------------------------------------------------
+#: Added by the suite's counter to the tasks with a linear decoder (class_object,
+#: class_scene, room_layout, jigsaw), whatever the architecture or resolution. Determined
+#: from the suite's values (exact on all of them); we could not attribute it to a layer.
+LINEAR_DECODER_OFFSET = 41472
+
+
+def _count(model: nn.Module, x: torch.Tensor) -> tuple[int, int, int]:
+    """(suite-convention FLOPs, parameters, conv+linear MACs) of one forward pass of `x`.
+
+    The suite's convention (NASLib's `flops`, tensorwatch's model statistics; reproduced
+    exactly on the suite's 7 x 711 values): Conv2d multiply-accumulates plus one per output
+    element for a bias; Linear in*out; BatchNorm 2 and ReLU/LeakyReLU 1 per element;
+    transposed convolutions, Tanh, pooling and additions count nothing. MACs: Conv2d and
+    ConvTranspose2d multiply-accumulates, Linear in*out + out (the NATS/AZ-NAS authors'
+    convention on NAS-Bench-201)."""
+    suite = macs = 0
+
+    def hook(m, inputs, out):
+        nonlocal suite, macs
+        per = out[0].numel()
+        if isinstance(m, nn.Conv2d):
+            kh, kw = m.kernel_size
+            n = kh * kw * m.in_channels // m.groups * per
+            suite += n + (per if m.bias is not None else 0)
+            macs += n
+        elif isinstance(m, nn.ConvTranspose2d):
+            kh, kw = m.kernel_size
+            macs += kh * kw * m.out_channels * inputs[0][0].numel()
+        elif isinstance(m, nn.Linear):
+            suite += m.in_features * m.out_features
+            macs += m.in_features * m.out_features + m.out_features
+        elif isinstance(m, nn.BatchNorm2d):
+            suite += 2 * per
+        elif isinstance(m, (nn.ReLU, nn.LeakyReLU)):
+            suite += per
+
+    types = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.BatchNorm2d, nn.ReLU, nn.LeakyReLU)
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, types)]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return suite, sum(p.numel() for p in model.parameters()), macs
+
+
+@functools.lru_cache(maxsize=None)
+def _op_costs(op: str, c_in: int, c_out: int, stride: int, size: int) -> tuple[int, ...]:
+    with torch.device("meta"):  # shapes only, no arithmetic: the counts need nothing else
+        return _count(make_op(op, c_in, c_out, stride), torch.zeros(1, c_in, size, size))
+
+
+@functools.lru_cache(maxsize=None)
+def _stem_costs(resolution: int) -> tuple[int, ...]:
+    with torch.device("meta"):
+        return _count(make_stem(), torch.zeros(1, 3, resolution, resolution))
+
+
+def _encoder_costs(ops, resolution: int) -> list[int]:
+    """Stem plus every edge's op: each term is a sum over modules whose shapes do not depend
+    on the other edges, so the counts are additive (a test checks this against counting a
+    whole network)."""
+    totals = list(_stem_costs(resolution))
+    size = resolution // 4
+    for c_in, c_out, stride in cell_plan():
+        for op, (src, _) in zip(ops, EDGES):
+            if src == 0:
+                args = (c_in, c_out, stride, size)
+            else:
+                args = (c_out, c_out, 1, (size + stride - 1) // stride)
+            totals = [t + e for t, e in zip(totals, _op_costs(op, *args))]
+        size = (size + stride - 1) // stride
+    return totals
+
+
+@functools.lru_cache(maxsize=None)
+def _decoder_costs(dataset: str) -> tuple[int, int, int]:
+    d = check_dataset(dataset)
+    c, n = cell_plan()[-1][1], d["resolution"] // 32
+    with torch.device("meta"):
+        decoder = make_decoder(dataset, c)
+        suite, params, macs = _count(decoder, torch.zeros(1, c * d.get("tiles", 1), n, n))
+    if d["decoder"] in ("linear", "siamese"):
+        suite += LINEAR_DECODER_OFFSET
+    return suite, params, macs
+
+
+def costs(arch: str, dataset: str = "class_object") -> tuple[float, float, float]:
+    """(MFLOPs as the suite counts them, M params, MFLOPs as conv+linear MACs) of the task's
+    network, per image (jigsaw: the suite counts the encoder once, for one 64x64 tile, and
+    so does this; its MACs likewise)."""
+    d = check_dataset(dataset)
+    totals = _encoder_costs(parse(arch), d["resolution"])
+    totals = [t + e for t, e in zip(totals, _decoder_costs(dataset))]
+    return tuple(round(t / 1e6, 6) for t in totals)

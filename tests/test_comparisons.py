@@ -1,0 +1,136 @@
+"""Core helpers behind Table 1, Table 5 and Figures 1, 4, 6, 7: hand-computed values on tiny
+frames, and equality with recomputation through the primitives."""
+import math
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from aznas_core import aggregate, metrics, report
+from aznas_core.benchmarks.nb201 import ground_truth
+from aznas_core.reported import reported
+from aznas_core.spaces import nb201
+
+
+def test_pool_acc_draws_with_python_random_and_takes_first_argmax():
+    f = pd.DataFrame({"index": [4, 2, 0, 3, 1], "s": [0.5, 3.0, 1.0, 3.0, 2.0],
+                      "acc": [10.0, 40.0, 30.0, 50.0, 20.0]})
+    mean, std, runs = metrics.pool_acc(f, ["s"], "acc", method="-", seeds=(1, 2, 3), n_samples=4)
+    by_index = f.sort_values("index").reset_index(drop=True)  # rows in benchmark-index order
+    expected = []
+    for seed in (1, 2, 3):
+        rng = random.Random(seed)
+        rows = [rng.randrange(5) for _ in range(4)]
+        s = by_index["s"].to_numpy()[rows]
+        expected.append(by_index["acc"].to_numpy()[rows][int(np.argmax(s))])  # first among ties
+    assert runs == expected
+    assert mean == pytest.approx(np.mean(expected))
+    assert std == pytest.approx(np.std(expected, ddof=1))
+
+
+def test_pool_acc_of_the_truth_is_the_best_drawn():
+    f = pd.DataFrame({"index": range(50), "acc": np.arange(50.0)})
+    _, _, runs = metrics.pool_acc(f, ["acc"], "acc", method="-", seeds=(7, 8), n_samples=10)
+    expected = []
+    for seed in (7, 8):
+        rng = random.Random(seed)
+        expected.append(float(max(rng.randrange(50) for _ in range(10))))
+    assert runs == expected
+
+
+def test_pairwise_kendall_hand_computed():
+    f = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [4.0, 3.0, 2.0, 1.0],
+                      "c": [1.0, 3.0, 2.0, 4.0], "d": [np.nan, 1.0, 2.0, 3.0]})
+    m = metrics.pairwise_kendall(f, ["a", "b", "c", "d"])
+    assert (m.to_numpy() == m.to_numpy().T).all() and (np.diag(m) == 1).all()
+    assert m.loc["a", "b"] == pytest.approx(-1.0)
+    # a vs c: pairs (1,2),(1,3),(1,4),(2,3),(2,4),(3,4): one discordant (2,3) -> (5-1)/6
+    assert m.loc["a", "c"] == pytest.approx(4 / 6)
+    # NaN ranks lowest, so d orders like a
+    assert m.loc["a", "d"] == pytest.approx(1.0)
+
+
+def test_pair_nonlinear_kendall_diagonal_is_raw_score_offdiagonal_is_eq12():
+    f = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0], "y": [5.0, 1.0, 4.0, 2.0, 3.0],
+                      "acc": [1.0, 3.0, 2.0, 5.0, 4.0]})
+    m = report.pair_nonlinear_kendall(f, ["x", "y"])
+    assert m.loc["x", "x"] == pytest.approx(stats.kendalltau(f["x"], f["acc"]).statistic)
+    # Eq. 12 by hand: ranks x = 1..5, y = 5,1,4,2,3; m = 5
+    nl = [math.log(rx / 5) + math.log(ry / 5) for rx, ry in zip([1, 2, 3, 4, 5], [5, 1, 4, 2, 3])]
+    assert m.loc["x", "y"] == m.loc["y", "x"] == pytest.approx(
+        stats.kendalltau(nl, f["acc"]).statistic)
+
+
+def test_ms_per_arch_counts_each_pass_once_and_adds_families():
+    cache = pd.DataFrame({
+        "arch": ["A", "A", "A", "B", "B", "B"],
+        "proxy": ["p", "q", "r", "p", "q", "r"],  # p, q share a pass; r is another family
+        "seconds": [0.1, 0.1, 0.2, 0.3, 0.3, 0.2]})
+    assert report.ms_per_arch(cache, ["p", "q"]) == pytest.approx(200.0)
+    assert report.ms_per_arch(cache, ["p", "r"]) == pytest.approx(400.0)
+    assert math.isnan(report.ms_per_arch(cache, ["zz"]))
+
+
+def test_method_rows_follow_the_paper_on_the_full_space_and_pool_on_subsets():
+    gt = ground_truth()[["index", "arch", "cifar10"]].rename(columns={"cifar10": "acc"})
+    gt["params"] = [nb201.flops_params(a, "cifar10")[1] for a in gt["arch"]]
+    method = next(m for m in report.TABLE1_METHODS if m.label == "#Params")
+    rows = {r["metric"]: r for r in report.method_rows(gt, method, n_boot=0)}
+    t1 = reported("P-T1").query("label == '#Params' and dataset == 'cifar10'").set_index("metric")
+    assert round(rows["Acc"]["reproduced"], 2) == t1.loc["Acc", "value"]  # 93.50, exactly
+    assert round(rows["Acc"]["std"], 2) == t1.loc["Acc", "std"]
+    assert rows["KT"]["reproduced"] == metrics.kendall_tau(gt["params"], gt["acc"])
+    assert round(rows["KT"]["reproduced"], 3) == t1.loc["KT", "value"]
+    sub = gt.iloc[::5]
+    rows = {r["metric"]: r for r in report.method_rows(sub, method, n_boot=20)}
+    assert rows["Acc"]["n_archs"] == len(sub)
+    assert rows["Acc"]["reproduced"] == metrics.pool_acc(sub, ["params"], "acc", "-")[0]
+    assert rows["KT"]["ci_low"] <= rows["KT"]["reproduced"] <= rows["KT"]["ci_high"]
+
+
+def test_cached_scores_lists_uncached_proxies_and_never_fills_them(tmp_path):
+    frame, absent = report.cached_scores("cifar10", ["expressivity", "params", "not_a_proxy"],
+                                         root=tmp_path)
+    assert absent == ["expressivity", "not_a_proxy"]
+    assert list(frame.columns) == ["index", "arch", "params"] and len(frame) == nb201.N_ARCHS
+
+
+def test_status_table_judges_rows_by_their_own_tolerance(tmp_path):
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "table1.ipynb").write_text("{}")
+    target = next(t for t in report.TARGETS if t.id == "P-T1")
+    if target.result is None:
+        pytest.skip("P-T1 has no result file registered yet")
+    rows = pd.DataFrame({"delta": [0.01, 0.4, 300.0], "tolerance": [0.02, 0.5, np.nan],
+                         "n_archs": [15625, 15625, 15625]})
+    rows.to_csv(tmp_path / f"{target.result}.csv", index=False)
+    status = report.status_table(tmp_path, tmp_path / "nb").set_index("id")
+    assert status.loc["P-T1", "status"] == "reproduced"  # the runtime row (NaN) is not judged
+    rows.loc[1, "delta"] = 0.6
+    rows.to_csv(tmp_path / f"{target.result}.csv", index=False)
+    status = report.status_table(tmp_path, tmp_path / "nb").set_index("id")
+    assert status.loc["P-T1", "status"].startswith("partially reproduced")
+
+
+def test_method_scores_keep_rows_with_every_proxy_and_aggregate_within_them():
+    f = pd.DataFrame({"index": [0, 1, 2, 3], "a": [1.0, 2.0, np.nan, 4.0], "b": [3.0, 1.0, 2.0, 2.0],
+                      "acc": [0.1, 0.2, 0.3, 0.4]})
+    methods = [report.Method("A", ("a",)), report.Method("AB", ("a", "b"), "linear"),
+               report.Method("Z", ("zz",))]
+    out = report.method_scores(f, methods)
+    assert list(out.columns) == ["index", "A", "AB", "acc"]  # Z is not cached: left out
+    assert out["index"].tolist() == [0, 1, 3]  # row 2 lacks a
+    # ranks within the 3 kept rows: a = 1, 2, 3; b = 3, 1, 2 -> sums 4, 3, 5
+    assert out["AB"].tolist() == [4.0, 3.0, 5.0]
+    assert out["A"].tolist() == [1.0, 2.0, 4.0]
+
+
+def test_table1_methods_name_registered_or_announced_proxies():
+    from aznas_core.proxies import PROXIES
+
+    announced = {"gradsign", "zico", "ntk", "linear_region"}  # families being added (issue 7)
+    for m in report.TABLE1_METHODS + report.FIGURE_METHODS:
+        assert set(m.proxies) <= set(PROXIES) | announced, m
+        assert m.aggregation in ("-", "linear", "nonlinear")
