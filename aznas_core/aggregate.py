@@ -40,6 +40,15 @@ def linear(frame: pd.DataFrame, columns, ties: str = "average") -> pd.Series:
     return pd.Series(total, index=frame.index, name="linear")
 
 
+TE_NAS = ("ntk", "linear_region")
+
+
+def te_nas(frame: pd.DataFrame, ties: str = "average") -> pd.Series:
+    """TE-NAS as the AZ-NAS authors rank it (PROTOCOLS.md A6): rank(ntk) + rank(linear_region)
+    over the architectures of `frame` (a linear aggregation of its two proxies)."""
+    return linear(frame, TE_NAS, ties).rename("te_nas")
+
+
 def aggregate(frame: pd.DataFrame, columns, method: str = "nonlinear",
               ties: str = "average") -> pd.Series:
     """Dispatch on `method` ('nonlinear', 'linear', or '-' for a single proxy's raw score)."""

@@ -13,12 +13,12 @@ def _jsonable(v):
 
 
 def cmd_score(a) -> int:
-    from aznas_core import nb201
     from aznas_core.proxies import score
 
-    values = score(a.arch, proxies=a.proxies, config=_config(a))
-    flops, params = nb201.flops_params(a.arch, a.dataset)
-    out = {**values, "flops": flops, "params": params}
+    cfg = _config(a)
+    values = score(a.arch, proxies=a.proxies, config=cfg)
+    counts = score(a.arch, proxies=["flops", "params"], config=cfg)
+    out = {**values, **counts}
     print(json.dumps({k: _jsonable(v) for k, v in out.items()}))
     return 0
 
@@ -27,16 +27,20 @@ def _config(a):
     """The one `Config` from the shared options of score, sweep and bench."""
     from aznas_core.proxies import Config
 
-    return Config(dataset=a.dataset, batch_size=a.batch_size, init=a.init, seed=a.seed,
+    return Config(space=a.space, dataset=a.dataset, batch_size=a.batch_size, init=a.init, seed=a.seed,
                   resolution=a.resolution, inputs=a.inputs, variant=a.variant, device=a.device)
 
 
 def cmd_sweep(a) -> int:
     import numpy as np
 
-    from aznas_core import nb201, sweep
+    from aznas_core import sweep
+    from aznas_core.spaces import get_space
 
-    archs = list(nb201.archs())
+    cfg = _config(a)
+    archs = list(get_space(cfg.space).archs())
+    if a.subset and cfg.space != "nb201":
+        raise ValueError("--subset names NAS-Bench-201 subsets; use --n-archs for other spaces")
     if a.subset:
         from aznas_core.benchmarks.nb201 import fixed_sample, uniform_subset
 
@@ -46,7 +50,6 @@ def cmd_sweep(a) -> int:
     elif a.n_archs:
         rng = np.random.default_rng(a.sample_seed)
         archs = [archs[i] for i in sorted(rng.choice(len(archs), a.n_archs, replace=False))]
-    cfg = _config(a)
     executor = a.executor
     if executor == "dask":
         from distributed import Client
@@ -131,8 +134,11 @@ def main(argv=None) -> int:
     sub = p.add_subparsers(dest="command", required=True)
 
     def config_args(sp, proxies_default):
+        sp.add_argument("--space", default="nb201",
+                        help="cell search space: nb201 (default) or tnb101_micro")
         sp.add_argument("--dataset", default="cifar10",
-                        help="cifar10, cifar100 or ImageNet16-120 (default cifar10)")
+                        help="cifar10, cifar100 or ImageNet16-120 (default cifar10); for "
+                             "tnb101_micro a task, e.g. class_object")
         sp.add_argument("--batch-size", type=int, default=64)
         sp.add_argument("--init", default=None,
                         help="default: each proxy's protocol init (AZ-NAS: kaiming_fan_in); or "

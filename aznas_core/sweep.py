@@ -390,8 +390,8 @@ def scores(
 
 def _cli_args(cfg: Config) -> str:
     """The `aznas sweep` options that select `cfg`."""
-    default = Config(dataset=cfg.dataset)
-    args = [f"--dataset {cfg.dataset}"]
+    default = Config(space=cfg.space, dataset=cfg.dataset)
+    args = ([f"--space {cfg.space}"] if cfg.space != "nb201" else []) + [f"--dataset {cfg.dataset}"]
     for name, flag in [("batch_size", "--batch-size"), ("init", "--init"), ("seed", "--seed"),
                        ("resolution", "--resolution"), ("inputs", "--inputs"),
                        ("variant", "--variant"), ("device", "--device")]:

@@ -152,17 +152,31 @@ def test_subset_spearman_equals_spearman_on_each_subset():
 
 
 def test_tnb101_micro_aznas_is_none_until_a_full_cache_exists(tmp_path, monkeypatch):
-    monkeypatch.setattr(zc_suite, "TNB101_MICRO_CACHE", tmp_path)
+    """The reader reads only the documented configuration's cache, and only when it holds
+    every suite architecture of the task (a partial cache is 'not yet computed')."""
+    from aznas_core import sweep
+    from aznas_core.proxies import Config
+    from aznas_core.spaces import tnb101_micro
+
+    monkeypatch.setattr(sweep, "SCORES_DIR", tmp_path)
     assert zc_suite.tnb101_micro_aznas("jigsaw") is None
-    archs = zc_suite.load("tnb101_micro", "jigsaw")["arch"]
+    r, b = zc_suite.TNB101_AZNAS_CONFIG
+    cfg = Config(space="tnb101_micro", dataset="jigsaw", resolution=r, batch_size=b)
+    other = Config(space="tnb101_micro", dataset="jigsaw", resolution=2 * r, batch_size=b)
+    archs = list(zc_suite.load("tnb101_micro", "jigsaw")["arch"])
     rng = np.random.default_rng(0)
-    rows = pd.DataFrame([(a, p, rng.normal()) for a in archs
-                         for p in ("expressivity", "progressivity", "trainability")],
-                        columns=["arch", "proxy", "value"])
-    (tmp_path / "cfg").mkdir()
-    rows.iloc[:-3].to_parquet(tmp_path / "cfg" / "part-0.parquet")
+
+    def rows(some, c):
+        template = sweep.score_chunk([archs[0]], ("expressivity", "progressivity", "trainability"), c)
+        fixed = {k: v for k, v in template[0].items() if k not in ("arch", "index", "proxy", "value", "seconds")}
+        return [dict(fixed, arch=a, index=tnb101_micro.index(a), proxy=p, value=rng.normal(), seconds=0.0)
+                for a in some for p in ("expressivity", "progressivity", "trainability")]
+
+    sweep.write_shard(rows(archs, other), other)  # another resolution: never mixed in
+    assert zc_suite.tnb101_micro_aznas("jigsaw") is None
+    sweep.write_shard(rows(archs[:-1], cfg), cfg)
     assert zc_suite.tnb101_micro_aznas("jigsaw") is None  # one architecture short
-    rows.to_parquet(tmp_path / "cfg" / "part-0.parquet")
+    sweep.write_shard(rows(archs[-1:], cfg), cfg)
     f = zc_suite.tnb101_micro_aznas("jigsaw")
     assert len(f) == 711
     suite = zc_suite.load("tnb101_micro", "jigsaw").set_index("arch")

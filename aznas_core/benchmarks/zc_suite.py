@@ -230,33 +230,17 @@ def write_nb201_aznas_cache() -> Path:
     return NB201_AZNAS_CACHE
 
 
-TNB101_MICRO_CACHE = PROJECT_ROOT / "data" / "scores" / "tnb101_micro"
-
-
 def tnb101_micro_aznas(task: str) -> pd.DataFrame | None:
-    """AZ-NAS on the suite's TransNAS-Bench-101 micro architectures of `task`, or None while
-    no score cache exists under data/scores/tnb101_micro/ (notebooks then say "not yet
-    computed"). Same columns as `nb201_aznas`: arch (TransNAS string), expressivity,
-    progressivity, trainability, complexity, aznas.
-
-    Contract for the cache's producer: long rows (arch, proxy, value) in Parquet shards;
-    complexity, when absent, is the suite's FLOPs for that architecture."""
-    from aznas_core import aggregate
-
-    shards = sorted(TNB101_MICRO_CACHE.glob("*/part-*.parquet"))
-    if not shards:
+    """AZ-NAS on the suite's TransNAS-Bench-101 micro architectures of `task`, from the sweep
+    cache of the documented configuration (`TNB101_AZNAS_CONFIG`), or None while that cache
+    lacks some of them (notebooks then say "not yet computed"). Columns as
+    `tnb101_aznas_scores`: index, arch (TransNAS string), expressivity, progressivity,
+    trainability, complexity (the suite's FLOPs, which our counter reproduces), aznas."""
+    archs = load("tnb101_micro", task)["arch"]
+    try:
+        return tnb101_aznas_scores(archs=archs, task=task)
+    except RuntimeError:  # partial cache: treated as not yet computed
         return None
-    cache = pd.concat([pd.read_parquet(p, columns=["arch", "proxy", "value"]) for p in shards])
-    wide = cache.pivot_table(index="arch", columns="proxy", values="value", aggfunc="first")
-    suite = load("tnb101_micro", task)[["arch", "flops"]]
-    frame = suite.merge(wide.reset_index(), on="arch", how="inner", validate="one_to_one")
-    if "complexity" not in frame:
-        frame["complexity"] = frame["flops"]
-    if len(frame) < len(suite) or frame[list(AZNAS_PARTS)].isna().any().any():
-        return None  # partial cache: treated as not yet computed
-    frame = frame[["arch", *AZNAS_PARTS]].copy()
-    frame["aznas"] = aggregate.nonlinear(frame, list(AZNAS_PARTS)).to_numpy()
-    return frame
 
 
 # --------------------------------------------------------------------------------------

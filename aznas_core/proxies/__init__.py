@@ -51,6 +51,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
+import math
 import pkgutil
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Callable
@@ -353,7 +354,11 @@ def aznas_family(model, batch: Batch, cfg: Config, proxies=None) -> dict[str, fl
 
 
 def _architecture_family(arch: str, cfg: Config) -> dict[str, float]:
-    flops, params, legacy = get_space(cfg.space).costs(arch, cfg.dataset)
+    """The space's own counts; `flops_legacy` exists only where the space has a second,
+    legacy FLOPs convention (NB201: `costs()[2]`, flagged by `HAS_LEGACY_FLOPS`)."""
+    space = get_space(cfg.space)
+    flops, params, *extra = space.costs(arch, cfg.dataset)
+    legacy = extra[0] if getattr(space, "HAS_LEGACY_FLOPS", False) else math.nan
     return {"complexity": flops, "flops": flops, "params": params, "flops_legacy": legacy}
 
 

@@ -122,3 +122,20 @@ def gradsign(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device=None,
     flat = torch.cat([s.reshape(-1) for s in sums.values()]).abs()
     score = float(torch.nanmean(flat))
     return -math.inf if math.isnan(score) else score
+
+
+# Registration (PROTOCOLS.md A8): one labelled data batch, PyTorch default init. Dead edges
+# may be pruned: their weights still count, as zeros, in the mean.
+from aznas_core.proxies import register_family  # noqa: E402
+
+
+@register_family(
+    "gradsign",
+    proxies={"gradsign": "GradSign: mean |sum of per-sample gradient signs| (data batch)"},
+    inputs={"gradsign": {"data", "labels"}},
+    init={"aznas": "pytorch_default"},
+    reads_classifier=True,
+    prune=True,
+)
+def gradsign_family(model: nn.Module, batch, cfg, proxies=None) -> dict[str, float]:
+    return {"gradsign": gradsign(model, batch.x, batch.y)}

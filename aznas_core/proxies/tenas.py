@@ -120,3 +120,34 @@ def linear_regions(model: nn.Module, x: torch.Tensor, device=None) -> float:
         model, x = model.to(device), x.to(device)
     with training_mode(model):
         return float(count_distinct(activation_codes(model, x)))
+
+
+# --------------------------------------------------------------------------------------
+# Registration (PROTOCOLS.md A6): PyTorch default init; the NTK on a batch of the data
+# source (the authors: real images; here the substitute), linear regions on Gaussian noise.
+# Every op runs (no pruning): dead edges' ReLUs add to the activation codes, as there.
+# --------------------------------------------------------------------------------------
+from aznas_core.proxies import register_family, register_set_proxy  # noqa: E402
+
+
+@register_family(
+    "tenas",
+    proxies={"ntk": "TE-NAS: -cond(NTK) on a data batch (PyTorch default init)",
+             "linear_region": "TE-NAS: distinct ReLU codes among a Gaussian batch"},
+    inputs={"ntk": {"data"}, "linear_region": {"noise"}},
+    init={"aznas": "pytorch_default"},
+    reads_classifier=True,
+)
+def tenas_family(model: nn.Module, batch, cfg, proxies=None) -> dict[str, float]:
+    method = "vmap" if torch.device(cfg.device).type == "cuda" else "loop"
+    out = {}
+    if proxies is None or "ntk" in proxies:
+        out["ntk"] = ntk_score(model, batch.x, method=method)
+    if proxies is None or "linear_region" in proxies:
+        out["linear_region"] = linear_regions(model, batch.noise)
+    return out
+
+
+register_set_proxy("te_nas", ("ntk", "linear_region"),
+                   "TE-NAS: rank(ntk) + rank(linear_region) over a set of architectures "
+                   "(aznas_core.aggregate.te_nas)")

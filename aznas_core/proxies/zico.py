@@ -56,3 +56,20 @@ def zico(model: nn.Module, batches, device=None) -> float:
         model = model.to(device)
         batches = [(x.to(device), y.to(device)) for x, y in batches]
     return zico_from_gradients(batch_gradients(model, batches))
+
+
+# Registration (PROTOCOLS.md A9): two labelled data batches, PyTorch default init. Dead
+# edges may be pruned: their layers are skipped either way (no or all-zero gradients).
+from aznas_core.proxies import register_family  # noqa: E402
+
+
+@register_family(
+    "zico",
+    proxies={"zico": "ZiCo: sum over layers of log sum mean|g| / std(g) (two data batches)"},
+    inputs={"zico": {"data", "data2", "labels"}},
+    init={"aznas": "pytorch_default"},
+    reads_classifier=True,
+    prune=True,
+)
+def zico_family(model: nn.Module, batch, cfg, proxies=None) -> dict[str, float]:
+    return {"zico": zico(model, [(batch.x, batch.y), (batch.x2, batch.y2)])}

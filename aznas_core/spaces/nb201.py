@@ -398,6 +398,7 @@ def costs(arch: str, dataset: str = "cifar10") -> tuple[float, float, float]:
 
 
 FLOPS_CONVENTIONS = ("nats", "legacy")
+HAS_LEGACY_FLOPS = True  # costs()[2] is the legacy count (the registry's `flops_legacy`)
 
 
 def flops_params(arch: str, dataset: str = "cifar10", convention: str = "nats") -> tuple[float, float]:
