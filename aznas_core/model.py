@@ -15,8 +15,12 @@ takes (NB201 cells, MobileNetV2 residual units, ViT half-layers).
 outputs in order; then each pair's gradient is taken with `autograd.grad` on the undetached
 graph (same quantity, any architecture whose features form a chain).
 
-Proxies outside the AZ-NAS family (E, P, T) are not computed from a model here: the
-registry's other proxies are computed per architecture by `aznas_core.proxies.score`.
+Any other registered proxy (grad_norm, snip, synflow, naswot, zen, zico, ...) is handed to
+its registry family's model-level function (`aznas_core.proxies`), on the model as it is
+(no re-initialisation): `inputs` serves as the Gaussian batch and as the data batch, with
+`labels` for the labelled proxies and `inputs2`/`labels2` for those reading two batches.
+Architecture-level entries (complexity, flops, params) need an architecture string: use
+`aznas_core.score`.
 """
 from __future__ import annotations
 
@@ -157,15 +161,46 @@ def _scoring_state(model: nn.Module, mode: str | None):
             m.training = flag
 
 
-def score_model(model: nn.Module, inputs: torch.Tensor, blocks, proxies=AZNAS_MODEL_PROXIES,
-                labels=None, device=None, generator=None, mode: str | None = "train") -> dict:
+def _registry_proxies(model, inputs, proxies, labels, inputs2, labels2, config, seed):
+    """Other registered proxies via their families' model-level functions."""
+    from aznas_core.proxies import FAMILIES, PROXIES, Batch, Config, families_of
+
+    unknown = [p for p in proxies if p not in PROXIES]
+    if unknown:
+        raise ValueError(f"unknown proxy {unknown}; available: {sorted(PROXIES)}")
+    cfg = config or Config()
+    values = {}
+    for family, ps in families_of(proxies).items():
+        fam = FAMILIES[family]
+        if fam.kind != "network":
+            raise ValueError(f"{list(ps)} are counted from an architecture string, not a "
+                             "model; use aznas_core.score")
+        needs = fam.needs(cfg, ps)
+        if "labels" in needs and labels is None:
+            raise ValueError(f"{list(ps)} need labels: pass labels=")
+        if ({"noise2", "data2"} & needs) and inputs2 is None:
+            raise ValueError(f"{list(ps)} read two batches: pass inputs2= (and labels2=)")
+        if "data2" in needs and "labels" in needs and labels2 is None:
+            raise ValueError(f"{list(ps)} need labels for both batches: pass labels2=")
+        batch = Batch(noise=inputs, noise2=inputs2, x=inputs, y=labels, x2=inputs2, y2=labels2,
+                      seed=seed, arch=type(model).__name__, device=str(inputs.device))
+        values.update(fam.fn(model, batch, cfg, ps))
+    return values
+
+
+def score_model(model: nn.Module, inputs: torch.Tensor, blocks=None,
+                proxies=AZNAS_MODEL_PROXIES, labels=None, device=None, generator=None,
+                mode: str | None = "train", inputs2=None, labels2=None, config=None,
+                seed: int = 0) -> dict:
     """AZ-NAS proxies of `model` on the batch `inputs`, read at its primary `blocks`.
 
     blocks: module names (as in `model.named_modules()`) in execution order, each reading the
         previous one's output, or a callable `(model, inputs) -> [block outputs]`.
     proxies: any of 'expressivity', 'progressivity', 'trainability'. Progressivity needs
         CNN-style features; the authors omit it for ViTs (ask for E and T only).
-    labels: accepted for the registry's labelled proxies; unused by E, P, T.
+    labels, inputs2, labels2: for the registry's other proxies (see the module docstring);
+        `config` (a `proxies.Config`: variant, classes) and `seed` (their own random draws,
+        e.g. GradNorm's random labels) are passed to them. E, P and T ignore all four.
     device: where to run (the model and inputs are moved there); generator: the Rademacher
         gradients' `torch.Generator` (CPU), for reproducible trainability.
     mode: 'train' (the CNN protocol: BatchNorm batch statistics), 'eval' (the ViT protocol),
@@ -173,24 +208,32 @@ def score_model(model: nn.Module, inputs: torch.Tensor, blocks, proxies=AZNAS_MO
     Returns {proxy: value}; NaN becomes -inf, as in the authors' code.
     """
     proxies = tuple([proxies] if isinstance(proxies, str) else proxies)
-    unknown = [p for p in proxies if p not in AZNAS_MODEL_PROXIES]
-    if unknown or not proxies:
-        raise ValueError(f"score_model computes {list(AZNAS_MODEL_PROXIES)} from a model; got "
-                         f"{unknown or list(proxies)} (other proxies: aznas_core.score)")
+    if not proxies:
+        raise ValueError("no proxies requested")
     if device is not None:
         model = model.to(device)
         inputs = inputs.to(device)
+        inputs2 = None if inputs2 is None else inputs2.to(device)
+        labels = None if labels is None else labels.to(device)
+        labels2 = None if labels2 is None else labels2.to(device)
+    others = [p for p in proxies if p not in AZNAS_MODEL_PROXIES]
+    values = _registry_proxies(model, inputs, others, labels, inputs2, labels2, config,
+                               seed) if others else {}
+    if len(others) == len(proxies):
+        return {p: values[p] for p in proxies}
+    if blocks is None:
+        raise ValueError("expressivity, progressivity and trainability need blocks=")
     with _scoring_state(model, mode):
         if callable(blocks) and not isinstance(blocks, (list, tuple, str)):
             with torch.enable_grad():
                 x = inputs.detach().requires_grad_(True)
                 feats = list(blocks(model, x))
-                values = _callable_pairs(feats, generator, "progressivity" in proxies)
+                values.update(_callable_pairs(feats, generator, "progressivity" in proxies))
         else:
             if isinstance(blocks, str):
                 blocks = [blocks]
             with torch.enable_grad():
                 feats, leaves = capture_blocks(model, inputs, blocks)
-                values = aznas.aznas_from_blocks(feats, leaves, generator,
-                                                 progressivity="progressivity" in proxies)
+                values.update(aznas.aznas_from_blocks(feats, leaves, generator,
+                                                      progressivity="progressivity" in proxies))
     return {p: values[p] for p in proxies}

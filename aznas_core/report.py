@@ -141,7 +141,8 @@ def status_table(results_dir: Path | None = None, notebooks_dir: Path | None = N
     architectures; 'reproduced (scaled)' on fewer), 'partially reproduced' when only some
     cells are, and 'does not reproduce' when none are (a figure: when all, some or none of
     its claims hold); a `kind="reported"` target with its notebook is 'reported';
-    everything else is 'not yet built'. A result file may carry a `tolerance` column (one
+    everything else is 'not yet built'. Reported cells without a reproduced value yet make
+    the status 'in progress'. A result file may carry a `tolerance` column (one
     per row, e.g. KT vs Acc. points); rows where it is NaN (runtimes measured on other
     hardware) are shown but not judged."""
     d = Path(results_dir or RESULTS_DIR)
@@ -153,9 +154,14 @@ def status_table(results_dir: Path | None = None, notebooks_dir: Path | None = N
             status = "reported"
         elif t.result and (nb_dir / t.notebook).is_file() and (d / f"{t.result}.csv").is_file():
             res = pd.read_csv(d / f"{t.result}.csv")
+            pending = 0
             if "delta" in res:
                 if "tolerance" in res:  # per-row tolerances; NaN = an informational row
                     res = res[res["tolerance"].notna()]
+                if {"reported", "reproduced"} <= set(res.columns):
+                    # a reported cell without a reproduced value yet (its cache is still growing)
+                    pending = int((res["reported"].notna() & res["reproduced"].isna()).sum())
+                    res = res[res["delta"].notna()]
                 tol = res["tolerance"] if "tolerance" in res else t.tolerance
                 largest = float(res["delta"].abs().max())
                 within = (res["delta"].abs() <= tol).mean()
@@ -163,10 +169,14 @@ def status_table(results_dir: Path | None = None, notebooks_dir: Path | None = N
                 within = res["holds"].astype(bool).mean()
             full = "n_archs" not in res or bool((res["n_archs"] == res["n_archs"].max()).all()
                                                  and res["n_archs"].max() == 15625)
-            if within == 1.0:
+            if pending:
+                status = (f"in progress ({pending} of {pending + len(res)} cells not yet computed; "
+                          f"{within:.0%} of the computed ones within tolerance)")
+            elif within == 1.0:
                 status = "reproduced" if full else "reproduced (scaled)"
             elif within > 0:
-                status = (f"partially reproduced ({within:.0%} of cells within {t.tolerance})"
+                status = (f"partially reproduced ({within:.0%} of cells within "
+                          f"{'their tolerance' if 'tolerance' in res else t.tolerance})"
                           if "delta" in res else f"partially reproduced ({within:.0%} of claims hold)")
             else:
                 status = "does not reproduce"

@@ -116,6 +116,25 @@ def test_modes_and_requires_grad_are_restored():
         p is not model[5].weight for p in model.parameters()]
 
 
-def test_unknown_proxy_is_rejected():
-    with pytest.raises(ValueError, match="score_model computes"):
-        score_model(small_cnn(), torch.randn(2, 3, 8, 8), blocks=["0"], proxies=["snip"])
+def test_unknown_proxies_and_missing_inputs_are_rejected():
+    x = torch.randn(2, 3, 8, 8)
+    with pytest.raises(ValueError, match="unknown proxy"):
+        score_model(small_cnn(), x, blocks=["0"], proxies=["no_such_proxy"])
+    with pytest.raises(ValueError, match="need labels"):
+        score_model(small_cnn(), x, proxies=["snip"])
+    with pytest.raises(ValueError, match="architecture string"):
+        score_model(small_cnn(), x, proxies=["flops"])
+
+
+@pytest.mark.parametrize("proxy", ["naswot", "synflow"])
+def test_registry_proxies_on_a_model_equal_score_on_its_cell_string(proxy):
+    from aznas_core.proxies import Batch, FAMILIES, PROXIES, build_for, single_threaded
+
+    cfg = Config(batch_size=8, resolution=16, seed=2)
+    fam = FAMILIES[PROXIES[proxy].family]
+    with single_threaded():
+        model = build_for(fam.name, ARCH, cfg).to(memory_format=torch.channels_last)
+        batch = Batch.for_arch(ARCH, cfg, fam.needs(cfg, [proxy])).channels_last()
+        got = score_model(model, batch.noise if batch.noise is not None else torch.zeros(8, 3, 16, 16),
+                          proxies=[proxy], config=cfg, seed=cfg.seed)
+    assert got == score(ARCH, proxies=[proxy], config=cfg)

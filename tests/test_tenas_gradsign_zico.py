@@ -162,3 +162,32 @@ def test_zico_of_a_linear_model_matches_the_formula():
     assert zico.zico(model, [b1, b2]) == pytest.approx(expected)
     with pytest.raises(ValueError, match="two batches"):
         zico.zico(model, [b1])
+
+
+ARCH = "|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"
+
+
+def test_registry_scores_each_proxy_reproducibly():
+    import aznas_core
+
+    names = ["ntk", "linear_region", "gradsign", "zico"]
+    a = aznas_core.score(ARCH, names, dataset="ImageNet16-120", batch_size=8)
+    b = aznas_core.score(ARCH, names, dataset="ImageNet16-120", batch_size=8)
+    assert a == b and all(np.isfinite(list(a.values())))
+    assert 1 <= a["linear_region"] <= 8
+    with pytest.raises(ValueError, match="rank a set of architectures"):
+        aznas_core.score(ARCH, ["te_nas"])
+
+
+def test_pruning_dead_edges_leaves_gradsign_and_zico_unchanged():
+    from aznas_core.spaces import nb201
+
+    torch.manual_seed(0)
+    full = nb201.build(ARCH, "ImageNet16-120", prune=False)
+    pruned = nb201.build(ARCH, "ImageNet16-120", prune=True)
+    pruned.load_state_dict(full.state_dict())
+    x, y = torch.randn(6, 3, 16, 16), torch.randint(0, 120, (6,))
+    x2, y2 = torch.randn(6, 3, 16, 16), torch.randint(0, 120, (6,))
+    assert gradsign.gradsign(full, x, y) == pytest.approx(gradsign.gradsign(pruned, x, y), rel=1e-6)
+    assert zico.zico(full, [(x, y), (x2, y2)]) == pytest.approx(
+        zico.zico(pruned, [(x, y), (x2, y2)]), rel=1e-4)

@@ -5,9 +5,12 @@ normalises over that sample's H x W), the gradient g_i of its cross-entropy with
 every Conv2d/Linear weight. Score = mean over all P weight elements of |sum_i sign(g_i)|
 (`nanmean`; elements the forward never reaches count as zeros); NaN becomes -inf.
 
-How, not what: the authors run B forwards and B backwards of one sample each. We compute
-the B per-sample gradients in one vmapped call (`torch.func.vmap(torch.func.grad(...))`),
-in chunks to bound memory, and keep only the running sum of signs.
+How, not what: the authors run B forwards and B backwards of one sample each. A sample alone
+in train-mode BatchNorm is normalised over its own H x W, i.e. instance normalisation; with
+BatchNorm switched to that (`per_sample_normalization`) the samples of one batched forward no
+longer interact, and one backward plus layer hooks yields every per-sample weight gradient
+(`aznas_core.proxies.jacobians`). `method='vmap'` is the torch.func reference
+(`vmap(grad(loss))` over samples, any model); tests check both against the authors' loop.
 """
 from __future__ import annotations
 
@@ -51,6 +54,10 @@ def per_sample_normalization(model: nn.Module):
     instance normalization with the BN's affine parameters. With it, one batched forward gives
     every sample exactly the network it sees alone, and samples no longer interact."""
     patched = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    other = [type(m).__name__ for m in model.modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm) and not isinstance(m, nn.BatchNorm2d)]
+    if other:
+        raise NotImplementedError(f"{other[0]} couples samples; use method='vmap'")
     for m in patched:
         m.forward = (lambda x, m=m: nn.functional.instance_norm(
             x, weight=m.weight, bias=m.bias, use_input_stats=True, eps=m.eps))

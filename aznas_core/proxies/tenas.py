@@ -13,8 +13,9 @@
 How, not what: like the authors we back-propagate each row separately (train-mode BatchNorm
 couples the samples, so the B passes are inherent; see `ntk_jacobian`), but straight to the
 weights with `autograd.grad` (no `.grad` accumulation, no bias gradients) and, in the
-registry, on the network with dead edges pruned. They count distinct codes with a half-precision Hamming matrix (sum_i 1 / #duplicates of
-code i); we count the distinct rows directly, which is the number that formula computes.
+registry, with channels-last convolutions. The authors count distinct codes with a
+half-precision Hamming matrix (sum_i 1 / #duplicates of code i); we count the distinct rows
+directly, the number that formula computes.
 """
 from __future__ import annotations
 

@@ -310,8 +310,13 @@ def search_problem(cfg):
     from aznas_core.proxies import _generator
     from aznas_core.search import Problem
 
-    supernet = Supernet(cfg.subset, cfg.resolution, generator=_generator(cfg.seed, cfg.subset,
-                                                                         "supernet"))
+    cache = {}
+
+    def supernet():  # built on first use: loading a history needs no network
+        if not cache:
+            cache["net"] = Supernet(cfg.subset, cfg.resolution,
+                                    generator=_generator(cfg.seed, cfg.subset, "supernet"))
+        return cache["net"]
 
     def feasible(arch):
         p = params(arch) / 1e6
@@ -320,7 +325,7 @@ def search_problem(cfg):
         return {"params": p, "flops": complexity(arch) / 1e6}
 
     return Problem(keys=("expressivity", "trainability", "complexity"), feasible=feasible,
-                   score=lambda arch: score(supernet.subnet(arch), cfg.batch_size, cfg.seed),
+                   score=lambda arch: score(supernet().subnet(arch), cfg.batch_size, cfg.seed),
                    sample=lambda rng: sample(rng, cfg.subset), extra={"supernet": supernet})
 
 

@@ -1,7 +1,7 @@
 """Side by side with the AZ-NAS authors' code: same networks, same weights, same inputs.
 
     git -C <mirror of cvlab-yonsei/AZ-NAS> archive HEAD NB201 | tar -x -C /tmp/authors_aznas
-    python tools/compare_with_authors.py /tmp/authors_aznas --n-archs 100 --dataset ImageNet16-120
+    python -m aznas_core.validation.authors /tmp/authors_aznas --n-archs 100 --ntk-batch 16
 
 For each architecture and proxy family this builds our network and initialises it exactly as
 `aznas_core.score` does (same seeds), builds the authors' `custom/tss_model.TinyNetwork` for
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import importlib
 import math
 import sys
@@ -136,7 +137,8 @@ def _value(info, key):
     return float(v)
 
 
-def compare_family(name: str, arch: str, cfg: Config, mod, ntk_batch: int | None):
+def compare_family(name: str, arch: str, cfg: Config, mod, ntk_batch: int | None,
+                   float64: bool = False):
     family, keys = THEIRS[name][1], THEIRS[name][2]
     fam = FAMILIES[family]
     our_model = build_for(family, arch, cfg)
@@ -173,17 +175,28 @@ def compare_family(name: str, arch: str, cfg: Config, mod, ntk_batch: int | None
     ms_ours = (time.perf_counter() - t0) * 1e3
     if family == "tenas" and ntk_batch:
         loader = [(batch.x[:ntk_batch], batch.y[:ntk_batch])]
-    with feeding(mod, **feeds):
-        t0 = time.perf_counter()
-        info = mod.compute_nas_score(their_model, gpu=None, trainloader=loader, resolution=r,
-                                     batch_size=b) if family != "tenas" else {
-            "ntk": mod.compute_NTK_score(None, their_model, loader, r, b),
-            "linear_region": mod.compute_RN_score(their_model, b, r, 1)}
-        ms_theirs = (time.perf_counter() - t0) * 1e3
+    def call(model, feeds, loader):
+        with feeding(mod, **feeds):
+            t0 = time.perf_counter()
+            info = mod.compute_nas_score(model, gpu=None, trainloader=loader, resolution=r,
+                                         batch_size=b) if family != "tenas" else {
+                "ntk": mod.compute_NTK_score(None, model, loader, r, b),
+                "linear_region": mod.compute_RN_score(model, b, r, 1)}
+            return info, (time.perf_counter() - t0) * 1e3
+
+    pristine = copy.deepcopy(their_model) if float64 else None
+    info, ms_theirs = call(their_model, feeds, loader)
+    if float64:  # their own code in float64: the float32 rounding floor of each proxy
+        as64 = lambda t: t.double() if t is not None and t.is_floating_point() else t  # noqa: E731
+        feeds64 = {k: [as64(t) for t in v] for k, v in feeds.items()}
+        loader64 = [tuple(as64(t) for t in xy) for xy in loader] if loader else loader
+        info64, _ = call(pristine.double(), feeds64, loader64)
     rows = []
     for key, proxy in keys.items():
         rows.append({"arch": arch, "proxy": proxy, "family": name, "ours": float(ours[proxy]),
                      "theirs": _value(info, key), "ms_ours": ms_ours, "ms_theirs": ms_theirs})
+        if float64:
+            rows[-1]["theirs_f64"] = _value(info64, key)
     return rows
 
 
@@ -219,6 +232,15 @@ def summarize(values: pd.DataFrame, ntk_batch, batch_size) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def read_values(out: Path) -> pd.DataFrame:
+    """Every row written for `out` (both directions), one per (architecture, proxy)."""
+    paths = [out.with_name(out.name + s) for s in ("_values.csv", "_values_reverse.csv")]
+    frames = [pd.read_csv(p) for p in paths if p.exists()]
+    if not frames:
+        return pd.DataFrame(columns=["arch", "proxy", "family"])
+    return pd.concat(frames, ignore_index=True).drop_duplicates(["arch", "proxy"])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("authors", type=Path, help="directory holding the authors' NB201/")
@@ -228,17 +250,23 @@ def main(argv=None):
     ap.add_argument("--ntk-batch", type=int, default=0, help="NTK on the first k samples")
     ap.add_argument("--seed", type=int, default=0, help="which architectures (numpy seed)")
     ap.add_argument("--out", type=Path, default=Path("data/validation/authors_side_by_side"))
+    ap.add_argument("--float64", action="store_true",
+                    help="also run their code in float64 (column theirs_f64: the rounding floor)")
+    ap.add_argument("--reverse", action="store_true",
+                    help="work from the last architecture (a second process, own values file)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(args.authors / "NB201"))
     families = [f for f in args.families.split(",") if f in THEIRS and THEIRS[f][1] in FAMILIES]
     cfg = Config(dataset=args.dataset)
     rng = np.random.default_rng(args.seed)
     archs = [nb201.archs()[i] for i in rng.choice(nb201.N_ARCHS, args.n_archs, replace=False)]
-    values_path = args.out.with_name(args.out.name + "_values.csv")
+    suffix = "_values_reverse.csv" if args.reverse else "_values.csv"
+    values_path = args.out.with_name(args.out.name + suffix)
     values_path.parent.mkdir(parents=True, exist_ok=True)
-    done = pd.read_csv(values_path) if values_path.exists() else pd.DataFrame(
-        columns=["arch", "proxy"])
+    done = read_values(args.out)
     done_keys = set(zip(done.arch, done.family)) if len(done) else set()
+    if args.reverse:
+        archs = archs[::-1]
     modules = {f: importlib.import_module(f"ZeroShotProxy.{THEIRS[f][0]}") for f in families}
     print("comparing", families, flush=True)
     with single_threaded():
@@ -247,14 +275,15 @@ def main(argv=None):
             for family in families:
                 if (arch, family) in done_keys:
                     continue
-                rows += compare_family(family, arch, cfg, modules[family], args.ntk_batch)
+                rows += compare_family(family, arch, cfg, modules[family], args.ntk_batch,
+                                       args.float64)
             if rows:
                 frame = pd.DataFrame(rows).assign(dataset=args.dataset,
                                                   batch_size=cfg.batch_size)
                 frame.to_csv(values_path, mode="a", header=not values_path.exists(),
                              index=False)
             print(f"{i + 1}/{len(archs)} {arch}", flush=True)
-    values = pd.read_csv(values_path)
+    values = read_values(args.out)
     values = values[values.arch.isin(archs) & values.family.isin(families)]
     summary = summarize(values, args.ntk_batch, cfg.batch_size)
     summary.insert(1, "dataset", args.dataset)

@@ -1,0 +1,1 @@
+"""Checks of this package against independent references (the authors' code, NASLib)."""
