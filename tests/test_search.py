@@ -108,3 +108,17 @@ def test_best_so_far_is_monotone_in_the_history_prefix(tmp_path):
     conv = search.best_so_far(h, ("a", "b"), every=10)
     assert list(conv["n"]) == [10, 20, 30, 40, 50, 60]
     assert conv["best_index"].iat[-1] == int(np.argmax(h["aggregated"]))
+
+
+def test_cli_search_runs_and_resumes(tmp_path, capsys):
+    import json
+
+    from aznas_core import cli
+
+    args = ["search", "--space", "mbv2", "--budget-flops", "450e6", "--iterations", "3",
+            "--population", "4", "--resolution", "32", "--batch-size", "4", "--root", str(tmp_path)]
+    assert cli.main(args) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert first["iterations"] == 3 and mbv2.validate(first["best"]) == first["best"]
+    assert cli.main(args) == 0  # a finished search only reloads
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == first

@@ -164,15 +164,25 @@ def compare_family(name: str, arch: str, cfg: Config, mod, ntk_batch: int | None
         loader = [(batch.x, batch.y)]
     proxies = tuple(keys.values())
     # ours: exactly score_family's steps, timing only the family function
-    model, cl_batch = our_model.to(memory_format=torch.channels_last), batch.channels_last()
-    t0 = time.perf_counter()
-    if family == "tenas" and ntk_batch:
-        from aznas_core.proxies import tenas
-        ours = {"ntk": tenas.ntk_score(model, cl_batch.x[:ntk_batch]),
-                "linear_region": tenas.linear_regions(model, cl_batch.noise)}
-    else:
-        ours = fam.fn(model, cl_batch, cfg, proxies)
-    ms_ours = (time.perf_counter() - t0) * 1e3
+    def run_ours(model, batch):
+        model, batch = model.to(memory_format=torch.channels_last), batch.channels_last()
+        t0 = time.perf_counter()
+        if family == "tenas" and ntk_batch:
+            from aznas_core.proxies import tenas
+            out = {"ntk": tenas.ntk_score(model, batch.x[:ntk_batch]),
+                   "linear_region": tenas.linear_regions(model, batch.noise)}
+        else:
+            out = fam.fn(model, batch, cfg, proxies)
+        return out, (time.perf_counter() - t0) * 1e3
+
+    our_pristine = copy.deepcopy(our_model) if float64 else None
+    ours, ms_ours = run_ours(our_model, batch)
+    if float64:
+        batch64 = copy.copy(batch)
+        for f in ("noise", "noise2", "x", "x2"):
+            if getattr(batch64, f) is not None:
+                setattr(batch64, f, getattr(batch64, f).double())
+        ours64, _ = run_ours(our_pristine.double(), batch64)
     if family == "tenas" and ntk_batch:
         loader = [(batch.x[:ntk_batch], batch.y[:ntk_batch])]
     def call(model, feeds, loader):
@@ -197,6 +207,7 @@ def compare_family(name: str, arch: str, cfg: Config, mod, ntk_batch: int | None
                      "theirs": _value(info, key), "ms_ours": ms_ours, "ms_theirs": ms_theirs})
         if float64:
             rows[-1]["theirs_f64"] = _value(info64, key)
+            rows[-1]["ours_f64"] = float(ours64[proxy])
     return rows
 
 
