@@ -27,3 +27,18 @@ def get_space(name: str):
     if not isinstance(name, str) or name not in available():
         raise ValueError(f"unknown search space {name!r}; available: {available()}")
     return importlib.import_module(f"{__name__}.{name}")
+
+
+def chain_features(stem, blocks, x, detach_between_blocks: bool = False):
+    """Primary-block outputs of a stem followed by a chain of blocks: [stem(x), block_1(...),
+    ...]. With `detach_between_blocks` each block reads a fresh leaf (requiring grad) equal
+    to the previous output, so one backward pass yields every block's own input gradient.
+    Returns (features, block input leaves); the cell spaces' `Network.features` use it."""
+    feats, leaves = [stem(x)], []
+    for block in blocks:
+        h = feats[-1]
+        if detach_between_blocks:
+            h = h.detach().requires_grad_(True)
+            leaves.append(h)
+        feats.append(block(h))
+    return feats, leaves

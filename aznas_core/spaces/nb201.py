@@ -19,6 +19,8 @@ from importlib import resources
 import torch
 from torch import nn
 
+from aznas_core.spaces import chain_features
+
 #: Operation names in NAS-Bench-201's own order (the order used for canonical indices).
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: NASLib's operation order for NAS-Bench-201 / TransNAS-Bench-101 op-index tuples.
@@ -335,14 +337,7 @@ class Network(nn.Module):
         that equals the previous output, so one backward pass yields every block's own
         input gradient; the leaves are available as `self.block_inputs`.
         """
-        feats = [self.stem(x)]
-        self.block_inputs = []
-        for block in self.blocks:
-            h = feats[-1]
-            if detach_between_blocks:
-                h = h.detach().requires_grad_(True)
-                self.block_inputs.append(h)
-            feats.append(block(h))
+        feats, self.block_inputs = chain_features(self.stem, self.blocks, x, detach_between_blocks)
         return feats
 
     def forward(self, x):

@@ -39,6 +39,7 @@ from importlib import resources
 import torch
 from torch import nn
 
+from aznas_core.spaces import chain_features
 from aznas_core.spaces.nb201 import live_edges
 
 #: Operation names; the position is the benchmark's op code.
@@ -367,14 +368,7 @@ class Network(nn.Module):
     def features(self, x, *, detach_between_blocks: bool = False) -> list[torch.Tensor]:
         """Outputs of the stem and of the 10 cells (L = 11); with `detach_between_blocks`
         each block reads a fresh leaf (kept in `self.block_inputs`), as in nb201.Network."""
-        feats = [self.stem(x)]
-        self.block_inputs = []
-        for block in self.blocks:
-            h = feats[-1]
-            if detach_between_blocks:
-                h = h.detach().requires_grad_(True)
-                self.block_inputs.append(h)
-            feats.append(block(h))
+        feats, self.block_inputs = chain_features(self.stem, self.blocks, x, detach_between_blocks)
         return feats
 
     def encode(self, x):

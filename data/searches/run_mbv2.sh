@@ -14,5 +14,8 @@ case "$1" in
   seed1) run --budget-flops 450e6 --seed 1 ;;
   seed2) run --budget-flops 450e6 --seed 2 ;;
   random-walk) run --budget-flops 450e6 --seed 0 --strategy random-walk ;;
-  *) for lane in 450 600 1000 seed1 seed2 random-walk; do "$0" $lane; done ;;
+  random-walk-600) run --budget-flops 600e6 --seed 0 --strategy random-walk ;;
+  random-walk-1000) run --budget-flops 1000e6 --seed 0 --strategy random-walk ;;
+  *) for lane in 450 600 1000 seed1 seed2 random-walk random-walk-600 random-walk-1000; do
+       "$0" $lane; done ;;
 esac
