@@ -4,19 +4,20 @@ Public API::
 
     import aznas_core
     aznas_core.nb201.archs()                      # 15,625 cell strings, benchmark order
-    aznas_core.nb201.flops_params(arch, dataset)  # (MFLOPs, M params) as the benchmark
+    aznas_core.nb201.flops_params(arch, dataset)  # (MFLOPs, M params), NATS API / authors' count
     aznas_core.nb201.ground_truth()               # tidy test-accuracy frame
+    aznas_core.PROXIES                            # the registry: AZ-NAS's four and the baselines
     aznas_core.score(arch, proxies=..., dataset="cifar10", batch_size=64,
-                     init="kaiming_fan_in", seed=0)  # {proxy: value}
+                     init="kaiming_fan_in", seed=0)  # {proxy: value}; or config=Config(...)
     aznas_core.aggregate.nonlinear(frame, columns)   # Eq. 12; .linear for rank sums
     aznas_core.sweep.scores(dataset=...)          # cached scores of the whole space
     aznas_core.score_model(model, x, blocks=[...])  # E, P, T of any nn.Module (named blocks)
 """
 __version__ = "0.1.0"
 
-from aznas_core import aggregate, metrics, nb201  # noqa: E402
+from aznas_core import aggregate, metrics, nb201, sweep  # noqa: E402
 from aznas_core.proxies import AZNAS, PROXIES, Config, score  # noqa: E402
 from aznas_core.model import score_model  # noqa: E402
 
 __all__ = ["AZNAS", "PROXIES", "Config", "aggregate", "metrics", "nb201", "score", "score_model",
-           "__version__"]
+           "sweep", "__version__"]

@@ -15,29 +15,34 @@ import time
 import numpy as np
 
 from aznas_core import sweep
-from aznas_core.spaces import nb201
+from aznas_core.proxies import FAMILIES
+from aznas_core.spaces import get_space
 
 
-def sample_archs(n_archs: int, seed: int = 0) -> list[str]:
+def sample_archs(n_archs: int, seed: int = 0, space: str = "nb201") -> list[str]:
+    """A fixed uniform sample (without replacement) of the space's architectures."""
+    archs = get_space(space).archs()
     rng = np.random.default_rng(seed)
-    return [nb201.archs()[i] for i in sorted(rng.choice(nb201.N_ARCHS, n_archs, replace=False))]
+    return [archs[i] for i in sorted(rng.choice(len(archs), n_archs, replace=False))]
 
 
 def benchmark(n_archs: int = 20, dataset: str = "cifar10", batch_size: int = 64,
-              workers: int | None = None, seed: int = 0) -> dict:
+              workers: int | None = None, seed: int = 0, config=None) -> dict:
     """Score a fixed uniform sample of `n_archs` architectures with the sweep engine (one
     single-threaded worker per core by default) into a throw-away cache. Reports the wall
     time per architecture over all workers (what a sweep achieves on this machine) and the
     mean time one worker spends on one architecture. The four AZ-NAS proxies: E, P, T from
-    one pass, C from the FLOPs table (microseconds)."""
-    archs = sample_archs(n_archs, seed)
-    cfg = sweep.Config.for_dataset(dataset, batch_size=batch_size)
+    one pass, C from the FLOPs table (microseconds). `config` (a `proxies.Config`) replaces
+    `dataset` and `batch_size`."""
+    cfg = config or sweep.Config.for_dataset(dataset, batch_size=batch_size)
+    archs = sample_archs(n_archs, seed, cfg.space)
     with tempfile.TemporaryDirectory() as root:
         summary = sweep.run(archs, cfg=cfg, workers=workers, root=root,
                             chunk_size=max(1, -(-n_archs // (workers or _cores()))))
         per_arch = sweep.read_cache(cfg, root).drop_duplicates("arch")["seconds"]
-    return dict(n_archs=n_archs, dataset=dataset, resolution=cfg.input_resolution,
-                batch_size=batch_size, workers=workers or _cores(),
+    return dict(n_archs=n_archs, space=cfg.space, dataset=cfg.dataset,
+                resolution=cfg.input_resolution, batch_size=cfg.batch_size,
+                init=FAMILIES["aznas"].init_scheme(cfg), device=cfg.device, workers=workers or _cores(),
                 wall_ms_per_arch=summary["ms_per_arch"],
                 worker_ms_per_arch_mean=round(1000 * float(per_arch.mean()), 1),
                 worker_ms_per_arch_median=round(1000 * float(per_arch.median()), 1))
@@ -52,7 +57,7 @@ def families(proxies, n_archs: int = 10, seed: int = 0, config=None, warmup: int
 
     cfg = config or Config(**config_kwargs)
     proxies = check_proxies(proxies, cfg)
-    archs = sample_archs(n_archs + warmup, seed)
+    archs = sample_archs(n_archs + warmup, seed, cfg.space)
     rows = []
     for family, ps in families_of(proxies).items():
         fam = FAMILIES[family]

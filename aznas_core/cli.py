@@ -44,8 +44,11 @@ def cmd_sweep(a) -> int:
     if a.subset:
         from aznas_core.benchmarks.nb201 import fixed_sample, uniform_subset
 
-        idx = uniform_subset() if a.subset == "uniform1042" else fixed_sample(
-            int(a.subset.removeprefix("fixed")))
+        size = a.subset.removeprefix("fixed")
+        if a.subset != "uniform1042" and not (a.subset.startswith("fixed") and size.isdigit()):
+            raise ValueError(f"unknown --subset {a.subset!r}; expected 'uniform1042' or "
+                             f"'fixedN' (e.g. fixed3000)")
+        idx = uniform_subset() if a.subset == "uniform1042" else fixed_sample(int(size))
         archs = [archs[i] for i in idx]
     elif a.n_archs:
         rng = np.random.default_rng(a.sample_seed)
@@ -75,8 +78,8 @@ def cmd_bench(a) -> int:
                                   config=_config(a)):
             print(json.dumps(row))
         return 0
-    result = bench.benchmark(n_archs=a.n_archs, dataset=a.dataset, batch_size=a.batch_size,
-                             workers=a.workers, seed=a.sample_seed)
+    result = bench.benchmark(n_archs=a.n_archs, workers=a.workers, seed=a.sample_seed,
+                             config=_config(a))
     print(json.dumps(result))
     return 0
 
@@ -156,7 +159,8 @@ def main(argv=None) -> int:
         sp.add_argument("--proxies", default=proxies_default,
                         help="comma-separated proxy names")
 
-    s = sub.add_parser("score", help="score one NAS-Bench-201 cell; prints JSON")
+    s = sub.add_parser("score", help="score one cell (NAS-Bench-201, or TransNAS-Bench-101 "
+                                     "micro with --space tnb101_micro); prints JSON")
     s.add_argument("arch", help="cell string, e.g. '|nor_conv_3x3~0|+|...|'")
     config_args(s, "expressivity,progressivity,trainability,complexity")
     s.set_defaults(func=cmd_score)
@@ -197,9 +201,12 @@ def main(argv=None) -> int:
     s = sub.add_parser("search", help="AZ-NAS search (Algorithm 1 / random); resumable")
     s.add_argument("--space", choices=["mbv2", "autoformer"], default="mbv2")
     s.add_argument("--strategy", choices=["evolution", "random-walk", "random"],
-                   default="evolution", help="mbv2: evolution or its no-selection baseline")
+                   default="evolution",
+                   help="mbv2: evolution (Algorithm 1, default), random-walk (the same loop "
+                        "without selection) or random (independent samples); autoformer: "
+                        "always random")
     s.add_argument("--budget-flops", default="450e6", help="mbv2: FLOPs budget (search counter)")
-    s.add_argument("--max-layers", type=int, default=None, help="mbv2 (default 14; 16 at 1G)")
+    s.add_argument("--max-layers", type=int, default=None, help="mbv2 (default: 14 for the 450M and 600M budgets, else 16)")
     s.add_argument("--subset", choices=["Tiny", "Small", "Base"], default="Tiny")
     s.add_argument("--params-window", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
                    help="autoformer: M params window (default: the authors' plain budget)")

@@ -79,14 +79,23 @@ def paper_acc(
     15,625); a missing one raises, since a sample silently restricted to a subset would
     not be the paper's."""
     by_arch = frame.set_index("arch")
-    accs = []
-    for seed in seeds:
+
+    def draw(seed):
         archs = paper_sample(seed, n_samples, replace)
         missing = set(archs) - set(by_arch.index)
         if missing:
             raise ValueError(f"'Acc.' seed {seed}: {len(missing)} sampled architectures are not "
                              f"in the frame (it holds {len(by_arch)}); it needs all of them")
-        sample = by_arch.loc[archs].reset_index()
+        return by_arch.loc[archs].reset_index()
+
+    return _acc_of_draws(map(draw, seeds), columns, truth, method, ddof, ties)
+
+
+def _acc_of_draws(samples, columns, truth, method, ddof, ties="average"):
+    """(mean, std with `ddof`, per-draw accuracies): in each drawn frame, aggregate
+    `columns`, take the first argmax and read its `truth`."""
+    accs = []
+    for sample in samples:
         s = agg.aggregate(sample, columns, method, ties=ties).to_numpy()
         accs.append(float(sample[truth].to_numpy()[int(np.argmax(s))]))
     return float(np.mean(accs)), float(np.std(accs, ddof=ddof)), accs
@@ -173,14 +182,13 @@ def pool_acc(
     if "index" in frame.columns:
         frame = frame.sort_values("index", kind="stable")
     frame = frame.reset_index(drop=True)
-    accs = []
-    for seed in seeds:
+
+    def draw(seed):
         rng = random.Random(seed)
         rows = [rng.randrange(len(frame)) for _ in range(n_samples)]
-        sample = frame.iloc[rows].reset_index(drop=True)
-        s = agg.aggregate(sample, columns, method).to_numpy()
-        accs.append(float(sample[truth].to_numpy()[int(np.argmax(s))]))
-    return float(np.mean(accs)), float(np.std(accs, ddof=ddof)), accs
+        return frame.iloc[rows].reset_index(drop=True)
+
+    return _acc_of_draws(map(draw, seeds), columns, truth, method, ddof)
 
 
 def pairwise_kendall(frame: pd.DataFrame, columns) -> pd.DataFrame:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import math
 
 import torch
 from torch import nn
@@ -116,12 +115,9 @@ def capture_blocks(model: nn.Module, x: torch.Tensor, names) -> tuple[list, list
 
 def _callable_pairs(feats, generator, progressivity):
     """The same proxies from an undetached chain of features (per-pair autograd.grad)."""
-    block_e = [aznas.block_expressivity(f) for f in feats]
-    e = float(sum(block_e))
-    p = float(min(b - a for a, b in zip(block_e, block_e[1:]))) if len(feats) > 1 else math.nan
     g_outs = [aznas.rademacher_like(f, generator) for f in feats[1:]]
-    block_t = []
-    for l in reversed(range(1, len(feats))):
+    g_ins = []
+    for l in range(1, len(feats)):
         try:
             (g_in,) = torch.autograd.grad(feats[l], feats[l - 1], grad_outputs=g_outs[l - 1],
                                           retain_graph=True, allow_unused=True)
@@ -129,14 +125,8 @@ def _callable_pairs(feats, generator, progressivity):
             raise BlockPairingError(f"block outputs {l - 1} and {l} cannot be paired: {err}")
         if g_in is None:
             raise BlockPairingError(f"block output {l} does not depend on block output {l - 1}")
-        block_t.append(aznas.block_trainability(g_in, g_outs[l - 1]))
-    block_t = [t for t in block_t if t is not None]
-    t = sum(block_t) / len(block_t) if block_t else math.nan
-    out = {"expressivity": aznas._nan_to_neg_inf(e)}
-    if progressivity:
-        out["progressivity"] = aznas._nan_to_neg_inf(p)
-    out["trainability"] = aznas._nan_to_neg_inf(t)
-    return out
+        g_ins.append(g_in)
+    return aznas.aznas_from_gradients(feats, g_ins, g_outs, progressivity)
 
 
 @contextlib.contextmanager
@@ -196,16 +186,19 @@ def score_model(model: nn.Module, inputs: torch.Tensor, blocks=None,
 
     blocks: module names (as in `model.named_modules()`) in execution order, each reading the
         previous one's output, or a callable `(model, inputs) -> [block outputs]`.
-    proxies: any of 'expressivity', 'progressivity', 'trainability'. Progressivity needs
-        CNN-style features; the authors omit it for ViTs (ask for E and T only).
+    proxies: 'expressivity', 'progressivity', 'trainability', or any other registered
+        network proxy (see the module docstring). Progressivity needs CNN-style features; the
+        authors omit it for ViTs (ask for E and T only).
     labels, inputs2, labels2: for the registry's other proxies (see the module docstring);
         `config` (a `proxies.Config`: variant, classes) and `seed` (their own random draws,
         e.g. GradNorm's random labels) are passed to them. E, P and T ignore all four.
     device: where to run (the model and inputs are moved there); generator: the Rademacher
         gradients' `torch.Generator` (CPU), for reproducible trainability.
-    mode: 'train' (the CNN protocol: BatchNorm batch statistics), 'eval' (the ViT protocol),
-        or None to leave the model as it is. Modes and requires_grad flags are restored.
-    Returns {proxy: value}; NaN becomes -inf, as in the authors' code.
+    mode: for E, P and T: 'train' (the CNN protocol: BatchNorm batch statistics), 'eval' (the
+        ViT protocol), or None to leave the model as it is. The other proxies run in training
+        mode, as their sources do. Modes and requires_grad flags are restored on return (Zen
+        updates BatchNorm running statistics: give it a fresh model).
+    Returns {proxy: value}; for E, P and T NaN becomes -inf, as in the authors' code.
     """
     proxies = tuple([proxies] if isinstance(proxies, str) else proxies)
     if not proxies:
@@ -217,8 +210,13 @@ def score_model(model: nn.Module, inputs: torch.Tensor, blocks=None,
         labels = None if labels is None else labels.to(device)
         labels2 = None if labels2 is None else labels2.to(device)
     others = [p for p in proxies if p not in AZNAS_MODEL_PROXIES]
-    values = _registry_proxies(model, inputs, others, labels, inputs2, labels2, config,
-                               seed) if others else {}
+    values = {}
+    if others:
+        from aznas_core.proxies.tenas import training_mode  # the families' mode, restored after
+
+        with training_mode(model):
+            values = _registry_proxies(model, inputs, others, labels, inputs2, labels2, config,
+                                       seed)
     if len(others) == len(proxies):
         return {p: values[p] for p in proxies}
     if blocks is None:

@@ -146,8 +146,8 @@ def status_table(results_dir: Path | None = None, notebooks_dir: Path | None = N
     architectures; 'reproduced (scaled)' on fewer), 'partially reproduced' when only some
     cells are, and 'does not reproduce' when none are (a figure: when all, some or none of
     its claims hold); a `kind="reported"` target with its notebook is 'reported';
-    everything else is 'not yet built'. Reported cells without a reproduced value yet make
-    the status 'in progress'. A result file may carry a `tolerance` column (one
+    everything else is 'not yet built'. Reported cells without a reproduced value yet, or a
+    figure's claims with an empty `holds` (not testable yet), make the status 'in progress'. A result file may carry a `tolerance` column (one
     per row, e.g. KT vs Acc. points); rows where it is NaN (runtimes measured on other
     hardware) are shown but not judged."""
     d = Path(results_dir or RESULTS_DIR)
@@ -172,11 +172,16 @@ def status_table(results_dir: Path | None = None, notebooks_dir: Path | None = N
                 tol = res["tolerance"] if "tolerance" in res else t.tolerance
                 largest = float(res["delta"].abs().max())
                 within = (res["delta"].abs() <= tol).mean()
-            else:  # a figure: the share of its claims that hold
-                within = res["holds"].astype(bool).mean()
+            else:  # a figure: the share of its claims that hold (empty `holds`: not testable yet)
+                pending = int(res["holds"].isna().sum())
+                res = res[res["holds"].notna()]
+                within = res["holds"].astype(str).str.lower().eq("true").mean() if len(res) else 0.0
             full = "n_archs" not in res or bool((res["n_archs"] == res["n_archs"].max()).all()
                                                  and res["n_archs"].max() == 15625)
-            if pending:
+            if pending and "delta" not in res:
+                status = (f"in progress ({pending} of {pending + len(res)} claims not yet testable; "
+                          + (f"{within:.0%} of the tested ones hold)" if len(res) else "none tested yet)"))
+            elif pending:
                 status = (f"in progress ({pending} of {pending + len(res)} cells not yet computed; "
                           f"{within:.0%} of the computed ones within tolerance)")
             elif within == 1.0:
@@ -383,3 +388,17 @@ def method_scores(frame: pd.DataFrame, methods, truth: str = "acc") -> pd.DataFr
     out.insert(0, "index", f["index"].to_numpy())
     out[truth] = f[truth].to_numpy()
     return out
+
+
+def claim_row(claim: str, needs, available, test) -> dict:
+    """One row of a figure's claims file. When every label of `needs` is in `available`,
+    `test()` returns (holds, value, reference, detail); otherwise the claim is not tested
+    (`holds` empty, so the status page says 'in progress' instead of judging the claim on
+    part of its data) and `detail` names what is missing."""
+    missing = [n for n in dict.fromkeys(needs) if n not in set(available)]
+    if missing:
+        return dict(claim=claim, holds=None, value=np.nan, reference=np.nan,
+                    detail="not yet cached: " + ", ".join(missing))
+    holds, value, reference, detail = test()
+    return dict(claim=claim, holds=bool(holds), value=float(value), reference=float(reference),
+                detail=detail)

@@ -27,7 +27,6 @@ import time
 import uuid
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -367,7 +366,10 @@ def scores(
                 f"{cache_dir(cfg, family, root)}; compute them with "
                 f"`aznas sweep {_cli_args(cfg)} --proxies {','.join(ps)}`")
         part = cache.pivot(index=["index", "arch"], columns="proxy", values="value")
-        part = part.dropna(subset=list(ps), how="any").reset_index()
+        # keep the architectures that have a row for every proxy; a NaN *value* (jacob_cov
+        # of a cell with no path to its output) stays, and ranks lowest in `metrics`
+        have = cache.groupby(["index", "arch"])["proxy"].nunique()
+        part = part.loc[have.index[have == len(ps)]].reset_index()
         wide = part if wide is None else wide.merge(part, on=["index", "arch"], how="inner")
     if wide is None:
         wide = pd.DataFrame({"index": range(module.N_ARCHS), "arch": module.archs()})

@@ -80,7 +80,27 @@ def test_epe_nas_on_known_jacobians():
     rho = np.corrcoef(j[:2].numpy())[0, 1]
     # class 0 holds rows 0 and 1, class 1 only row 2 (its corrcoef is the scalar 1)
     expected = abs(2 * math.log(1 + k) + 2 * math.log(abs(rho) + k)) + abs(math.log(1 + k))
-    assert gr.epe_nas(j, torch.tensor([0, 0, 1])) == pytest.approx(expected, rel=1e-9)
+    assert gr.epe_nas(j, torch.tensor([0, 0, 1]), 10) == pytest.approx(expected, rel=1e-9)
+
+
+def test_epe_nas_beyond_100_classes_reads_the_classifier_size_not_the_batch():
+    """NASLib switches to pairwise differences of per-class scores (each divided by the
+    class's sample count; one-sample classes skipped) when the network has > 100 outputs,
+    e.g. ImageNet16-120, however few labels the batch holds."""
+    k = 1e-5
+    j = torch.tensor([[1.0, 2.0, 3.0, 5.0], [2.0, 1.0, 4.0, 3.0], [0.0, 1.0, 0.0, 2.0],
+                      [1.0, 0.0, 2.0, 2.0], [3.0, 1.0, 1.0, 0.0]])
+    y = torch.tensor([0, 0, 1, 2, 2])
+    rho01 = np.corrcoef(j[:2].numpy())[0, 1]
+    rho34 = np.corrcoef(j[3:].numpy())[0, 1]
+    s0 = (2 * math.log(1 + k) + 2 * math.log(abs(rho01) + k)) / 2
+    s2 = (2 * math.log(1 + k) + 2 * math.log(abs(rho34) + k)) / 2
+    expected = 2 * abs(s0 - s2) / 2  # pairs (0, 2) and (2, 0); class 1 (one sample) skipped
+    assert gr.epe_nas(j, y, 120) == pytest.approx(expected, rel=1e-9)
+    assert gr.epe_nas(j, y, 100) != pytest.approx(expected)  # <= 100 classes: sum of |s_c|
+    # through the family: an ImageNet16-120 network has 120 outputs
+    m, r = labelled()
+    assert r["num_outputs"] == 2
 
 
 def test_grasp_equals_a_finite_difference_hessian_vector_product():
@@ -241,6 +261,9 @@ def test_the_aznas_cache_identity_is_the_original_layout():
     (dict(variant="naslib"), "unknown proxy variant"),
     (dict(device="tpu9"), "unknown device"),
     (dict(init="orthogonal"), "unknown init scheme"),
+    (dict(resolution=0), "resolution must be a positive"),
+    (dict(space="mbv2"), "search it with `aznas search --space mbv2`"),
+    (dict(space="nasbench101"), "unknown search space"),
 ])
 def test_bad_configuration_is_a_clear_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -254,6 +277,8 @@ def test_labels_from_an_unlabelled_source_is_a_clear_error():
     check_proxies(["naswot", "synflow", "zen", "nwot"], cfg)  # no labels needed
     with pytest.raises(ValueError, match="unknown proxy"):
         score(ARCH, ["snipp"])
+    with pytest.raises(ValueError, match="not both"):  # keywords are not silently dropped
+        score(ARCH, ["l2_norm"], config=cfg, dataset="cifar100")
 
 
 def test_model_level_functions_take_a_batch_and_a_device():

@@ -28,6 +28,9 @@ def test_score_reports_minus_inf_as_a_string(capsys):
     (["score", ARCH, "--proxies", "no_such_proxy"], "unknown proxy"),
     (["score", ARCH, "--init", "orthogonal"], "unknown init scheme"),
     (["score", ARCH, "--dataset", "svhn"], "unknown NAS-Bench-201 dataset"),
+    (["score", ARCH, "--resolution", "0"], "resolution must be a positive"),
+    (["sweep", "--subset", "fixed"], "unknown --subset"),
+    (["sweep", "--subset", "first100"], "unknown --subset"),
 ])
 def test_bad_input_gives_a_clear_error_and_exit_code_2(capsys, argv, message):
     assert main(argv) == 2
@@ -66,3 +69,11 @@ def test_bench_prints_ms_per_arch_per_family(capsys):
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["family"] for r in rows] == ["synflow", "l2_norm"]
     assert all(r["n_archs"] == 2 and r["ms_per_arch_mean"] > 0 for r in rows)
+
+
+def test_bench_without_proxies_honours_the_configuration(capsys):
+    """The AZ-NAS sweep timing runs the configuration it is given (not a default one)."""
+    assert main(["bench", "--n-archs", "2", "--workers", "1", "--dataset", "ImageNet16-120",
+                 "--batch-size", "4", "--init", "xavier_normal", "--resolution", "8"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert (row["resolution"], row["batch_size"], row["init"]) == (8, 4, "xavier_normal")

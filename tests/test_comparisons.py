@@ -134,3 +134,23 @@ def test_table1_methods_name_registered_or_announced_proxies():
     for m in report.TABLE1_METHODS + report.FIGURE_METHODS:
         assert set(m.proxies) <= set(PROXIES) | announced, m
         assert m.aggregation in ("-", "linear", "nonlinear")
+
+
+def test_claim_row_tests_only_when_everything_needed_is_there():
+    row = report.claim_row("x beats y", ["x", "y"], ["x"], lambda: 1 / 0)  # never called
+    assert row["holds"] is None and row["detail"] == "not yet cached: y"
+    row = report.claim_row("x beats y", ["x", "y"], ["x", "y", "z"], lambda: (2 > 1, 2, 1, "ok"))
+    assert row == dict(claim="x beats y", holds=True, value=2.0, reference=1.0, detail="ok")
+
+
+def test_status_table_counts_untested_figure_claims_as_in_progress(tmp_path):
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "fig7.ipynb").write_text("{}")
+    claims = pd.DataFrame([report.claim_row("a", ["p"], ["p"], lambda: (True, 1, 0, "")),
+                           report.claim_row("b", ["q"], ["p"], lambda: (True, 1, 0, ""))])
+    claims.to_csv(tmp_path / "fig7.csv", index=False)
+    status = report.status_table(tmp_path, tmp_path / "nb").set_index("id")
+    assert status.loc["P-F7", "status"].startswith("in progress (1 of 2 claims")
+    claims.iloc[[0]].to_csv(tmp_path / "fig7.csv", index=False)
+    status = report.status_table(tmp_path, tmp_path / "nb").set_index("id")
+    assert status.loc["P-F7", "status"] == "reproduced"

@@ -116,6 +116,13 @@ def test_modes_and_requires_grad_are_restored():
         p is not model[5].weight for p in model.parameters()]
 
 
+def test_registry_proxies_leave_the_models_mode_as_it_was():
+    model = small_cnn().eval()  # the families score in training mode, as their sources do
+    x = torch.randn(4, 3, 8, 8)
+    score_model(model, x, proxies=["naswot", "snip"], labels=torch.tensor([0, 1, 2, 3]))
+    assert not any(m.training for m in model.modules())
+
+
 def test_unknown_proxies_and_missing_inputs_are_rejected():
     x = torch.randn(2, 3, 8, 8)
     with pytest.raises(ValueError, match="unknown proxy"):

@@ -176,6 +176,20 @@ def test_baseline_families_cache_one_directory_each_and_equal_fresh_scores(tmp_p
     assert all(s["computed"] == 0 for s in again.values())
 
 
+def test_an_architecture_scored_nan_stays_in_the_wide_frame(tmp_path, archs):
+    """A cell whose output has no path from its input has an all-zero input Jacobian, so
+    jacob_cov is NaN (as in zero-cost-nas); `scores` keeps that architecture (NaN ranks
+    lowest in `metrics`) and leaves out only architectures that were never scored."""
+    dead = "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|none~1|none~2|"
+    cfg = Config(dataset="ImageNet16-120", batch_size=8, variant="zc")
+    sweep.run([dead, archs[0]], ("jacob_cov",), cfg, executor="serial", root=tmp_path,
+              progress=False)
+    wide = sweep.scores(config=cfg, proxies=("jacob_cov",), root=tmp_path)
+    assert set(wide["arch"]) == {dead, archs[0]}
+    assert wide.set_index("arch")["jacob_cov"].isna().tolist() == [
+        a == dead for a in wide["arch"]]
+
+
 def test_a_label_proxy_on_an_unlabelled_source_is_refused(tmp_path, archs):
     with pytest.raises(ValueError, match="needs labels"):
         sweep.run(archs[:1], ["snip"], Config(inputs="gaussian"), root=tmp_path, progress=False)

@@ -53,14 +53,14 @@ import hashlib
 import importlib
 import math
 import pkgutil
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Callable
 
 import torch
 
 from aznas_core import inputs as _inputs
 from aznas_core.initialization import check_init, initialize
-from aznas_core.spaces import get_space
+from aznas_core.spaces import available as available_spaces, get_space
 
 VARIANTS = ("aznas", "zc")
 NEEDS = frozenset({"noise", "noise2", "data", "data2", "labels"})
@@ -87,11 +87,21 @@ class Config:
     device: str = "cpu"
 
     def __post_init__(self):
-        get_space(self.space).check_dataset(self.dataset)
+        space = get_space(self.space)
+        if not hasattr(space, "check_dataset"):  # MobileNetV2, AutoFormer: search-only spaces
+            cells = [n for n in available_spaces() if hasattr(get_space(n), "check_dataset")]
+            raise ValueError(f"space {self.space!r} has no enumerable architectures to score by "
+                             f"string: search it with `aznas search --space {self.space}` (or "
+                             f"score its networks with `aznas_core.score_model`); `score` and "
+                             f"`sweep` take the cell spaces {cells}")
+        space.check_dataset(self.dataset)
         if self.init is not None:
             check_init(self.init)
         if int(self.batch_size) < 2:
             raise ValueError(f"batch_size must be at least 2, got {self.batch_size}")
+        if self.resolution is not None and int(self.resolution) < 1:
+            raise ValueError(f"resolution must be a positive input size (or None for the "
+                             f"dataset's own), got {self.resolution}")
         _inputs.check_source(self.inputs)
         if self.variant not in VARIANTS:
             raise ValueError(f"unknown proxy variant {self.variant!r}; expected one of "
@@ -310,12 +320,11 @@ def register_family(name: str, *, proxies: dict, **kw):
         clash = [p for p in proxies if p in PROXIES or p in SET_PROXIES]
         if clash:
             raise ValueError(f"proxies {clash} of family {name!r} are already registered")
-        for key in ("inputs",):
-            for p, spec in kw.get(key, {}).items():
-                specs = spec.values() if isinstance(spec, dict) else [spec]
-                bad = [s for sp in specs for s in sp if s not in NEEDS]
-                if bad or p not in proxies:
-                    raise ValueError(f"family {name!r}: bad input declaration {p}: {spec}")
+        for p, spec in kw.get("inputs", {}).items():
+            specs = spec.values() if isinstance(spec, dict) else [spec]
+            bad = [s for sp in specs for s in sp if s not in NEEDS]
+            if bad or p not in proxies:
+                raise ValueError(f"family {name!r}: bad input declaration {p}: {spec}")
         fam = Family(name=name, fn=fn, proxies=dict(proxies), **kw)
         FAMILIES[name] = fam
         for p, desc in proxies.items():
@@ -448,6 +457,9 @@ def score(arch: str, proxies=AZNAS, config: Config | None = None, **config_kwarg
     device) build a `Config`. The result depends only on (arch, config): the same call gives
     the same numbers. Each family runs once however many of its proxies are asked for.
     """
+    if config is not None and config_kwargs:
+        raise ValueError(f"pass either config= or configuration keywords, not both "
+                         f"(got {sorted(config_kwargs)} besides config=)")
     cfg = config or Config(**config_kwargs)
     arch = get_space(cfg.space).validate(arch)
     proxies = check_proxies(proxies, cfg)

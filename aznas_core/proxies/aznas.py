@@ -144,20 +144,25 @@ def aznas_from_blocks(feats, inputs, generator=None, progressivity: bool = True)
     if len(inputs) != len(feats) - 1:
         raise ValueError(f"{len(feats)} block outputs need {len(feats) - 1} block inputs, "
                          f"got {len(inputs)}")
+    g_outs = [rademacher_like(f, generator) for f in feats[1:]]
+    g_ins = []
+    if g_outs:
+        g_ins = torch.autograd.grad(feats[1:], inputs, grad_outputs=g_outs, allow_unused=True)
+        # a block that ignores its input (cannot happen in NB201 cells) passes back zeros
+        g_ins = [torch.zeros_like(leaf) if g is None else g for g, leaf in zip(g_ins, inputs)]
+    return aznas_from_gradients(feats, g_ins, g_outs, progressivity)
+
+
+def aznas_from_gradients(feats, g_ins, g_outs, progressivity: bool = True) -> dict:
+    """E, P (optional) and T from block outputs `feats` and, for each block after the first,
+    the Rademacher gradient `g_outs[i]` fed to its output and the gradient `g_ins[i]` it
+    passes to its input. NaN becomes -inf, as in the authors' code."""
     block_e = [block_expressivity(f) for f in feats]
     if len(feats) > 1:
         expressivity, prog = expressivity_and_progressivity(block_e)
     else:
         expressivity, prog = float(sum(block_e)), math.nan
-
-    g_outs = [rademacher_like(f, generator) for f in feats[1:]]
-    block_t = []
-    if g_outs:
-        g_ins = torch.autograd.grad(feats[1:], inputs, grad_outputs=g_outs, allow_unused=True)
-        for g_in, g_out, leaf in zip(g_ins, g_outs, inputs):
-            if g_in is None:  # the block ignores its input (cannot happen in NB201 cells)
-                g_in = torch.zeros_like(leaf)
-            block_t.append(block_trainability(g_in, g_out))
+    block_t = [block_trainability(g_in, g_out) for g_in, g_out in zip(g_ins, g_outs)]
     block_t = [t for t in block_t if t is not None]  # skipped identity token pairs
     trainability = sum(block_t) / len(block_t) if block_t else math.nan
     out = {"expressivity": _nan_to_neg_inf(expressivity)}

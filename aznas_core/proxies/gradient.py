@@ -83,7 +83,7 @@ def labelled_pass(model: nn.Module, x: torch.Tensor, y: torch.Tensor, jacobian: 
     a_grads = dict(zip([m for m in layers if m in acts],
                        [zero(g, a) for g, a in zip(grads[n:], act_list)]))
     return dict(layers=layers, weight_grads=w_grads, acts=acts, act_grads=a_grads,
-                jacobian=jac)
+                jacobian=jac, num_outputs=logits.shape[-1])
 
 
 def snip(layers, weight_grads) -> float:
@@ -123,14 +123,16 @@ def jacob_cov(jac: torch.Tensor) -> float:
     return float(-np.sum(np.log(lam + JACOB_EPS) + 1.0 / (lam + JACOB_EPS)))
 
 
-def epe_nas(jac: torch.Tensor, y: torch.Tensor) -> float:
-    """NASLib's EPE-NAS: per label c, s_c = sum log(|corrcoef(J_c)| + 1e-5) (divided by the
-    class's sample count when the batch holds more than 100 distinct labels); score = sum |s_c|,
-    or, beyond 100 labels, sum_c sum_c' |s_c - s_c'| / #labels."""
+def epe_nas(jac: torch.Tensor, y: torch.Tensor, num_classes: int) -> float:
+    """NASLib's EPE-NAS: per label c, s_c = sum log(|corrcoef(J_c)| + 1e-5); score = sum |s_c|.
+    With more than 100 classes (NASLib reads the number of network outputs, not the labels
+    in the batch: ImageNet16-120 takes this branch) s_c is divided by the class's sample
+    count, a class with one sample is skipped, and score = sum_c sum_c' |s_c - s_c'| /
+    #classes seen."""
     j = jac.reshape(len(jac), -1).detach().cpu().numpy()
     labels = y.detach().cpu().numpy()
     classes = list(dict.fromkeys(labels.tolist()))
-    many = len(classes) > 100
+    many = num_classes > 100
     s = {}
     for c in classes:
         rows = j[labels == c]
@@ -140,7 +142,7 @@ def epe_nas(jac: torch.Tensor, y: torch.Tensor) -> float:
         v = np.sum(np.log(np.abs(corr) + JACOB_EPS))
         s[c] = v / len(corr) if many else v
     vals = np.array(list(s.values()), dtype=np.float64)
-    if not many:
+    if not many or len(vals) == 0:
         return float(np.sum(np.abs(vals)))
     return float(np.abs(vals[:, None] - vals[None, :]).sum() / len(vals))
 
@@ -198,7 +200,7 @@ def gradient_family(model: nn.Module, batch: Batch, cfg: Config, proxies=None) -
     if "jacob_cov" in proxies:
         out["jacob_cov"] = jacob_cov(r["jacobian"])
     if "epe_nas" in proxies:
-        out["epe_nas"] = epe_nas(r["jacobian"], batch.y)
+        out["epe_nas"] = epe_nas(r["jacobian"], batch.y, r["num_outputs"])
     return out
 
 

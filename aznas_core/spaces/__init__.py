@@ -14,18 +14,21 @@ Search-only spaces (MobileNetV2, AutoFormer) offer sample/mutate/build instead.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 
 
-def available() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+@functools.lru_cache(maxsize=1)
+def available() -> tuple[str, ...]:
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
 
 
+@functools.lru_cache(maxsize=None)
 def get_space(name: str):
     """The module of search space `name`, or a ValueError listing the available ones."""
     if not isinstance(name, str) or name not in available():
-        raise ValueError(f"unknown search space {name!r}; available: {available()}")
+        raise ValueError(f"unknown search space {name!r}; available: {list(available())}")
     return importlib.import_module(f"{__name__}.{name}")
 
 

@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from aznas_core.spaces import chain_features
-from aznas_core.spaces.nb201 import live_edges
+from aznas_core.spaces.nb201 import ReLUConvBN, live_edges  # the same op as NAS-Bench-201's
 
 #: Operation names; the position is the benchmark's op code.
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
@@ -169,15 +169,6 @@ def index(arch: str) -> int:
 # --------------------------------------------------------------------------------------
 # Operations and cells
 # --------------------------------------------------------------------------------------
-class ReLUConvBN(nn.Sequential):
-    def __init__(self, c_in, c_out, kernel, stride, padding):
-        super().__init__(
-            nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
-            nn.BatchNorm2d(c_out),
-        )
-
-
 class Zero(nn.Module):
     """'none': zeros of the edge's output shape (a stride-2 edge halves H and W, rounding up)."""
 
