@@ -288,3 +288,25 @@ def test_model_level_functions_take_a_batch_and_a_device():
                   noise2=torch.randn(4, 2, 4, 4, generator=g)).to("cpu")
     out = FAMILIES["zen"].fn(net, batch, Config())
     assert np.isfinite(out["zen"])
+
+
+def test_pruning_dead_edges_leaves_synflow_grasp_and_l2_norm_unchanged():
+    """The families declared `prune=True` skip edges that cannot affect the output; their
+    weights get exactly zero gradients (and keep their norms), so the values are the same."""
+    from aznas_core.initialization import initialize
+    from aznas_core.spaces import nb201
+
+    dead = "|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"
+    assert not nb201.live_edges(nb201.parse(dead))[0]  # node 1's conv never reaches node 3
+    nets = {}
+    for prune in (False, True):
+        net = nb201.build(dead, "cifar10", prune=prune)
+        nets[prune] = initialize(net, "kaiming_fan_in", generator=torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(4, 3, 8, 8, generator=g), torch.randint(0, 10, (4,), generator=g)
+    assert sf.synflow_score(nets[True], 8) == pytest.approx(sf.synflow_score(nets[False], 8),
+                                                            rel=1e-9)
+    assert gr.grasp_score(nets[True], x, y) == pytest.approx(gr.grasp_score(nets[False], x, y),
+                                                              rel=1e-5)
+    l2 = [sum(float(m.weight.norm()) for m in gr.prunable(n)) for n in (nets[True], nets[False])]
+    assert l2[0] == l2[1]

@@ -31,9 +31,10 @@ user's own model (`aznas_core.model`). Declarations:
 * ``reads_classifier``: whether values depend on the classifier size (the dataset), not
   only on the input resolution. ``batch_free``: whether the batch size is irrelevant.
 * ``prune``: whether the space may skip dead edges, only where values provably do not
-  change (AZ-NAS; synflow, GRASP, l2_norm: dead edges' conv weights get exactly zero
-  gradients). Families reading ReLU codes or BN statistics of every op (NASWOT, Zen), or BN
-  parameters' gradients (the harness's grad_norm), see every op, as the authors' network.
+  change (AZ-NAS; synflow, GRASP, GradSign, ZiCo: dead edges' conv weights get exactly zero
+  gradients; l2_norm: skipped edges keep their weights). Families reading ReLU codes or BN
+  statistics of every op (NASWOT, Zen, TE-NAS), or BN parameters' gradients (the harness's
+  grad_norm), see every op, as the authors' network.
 
 `score(arch, proxies, config)` builds the space's network, initialises it as the family
 says with weights seeded per (config, architecture), makes the batch (`aznas_core.inputs`,

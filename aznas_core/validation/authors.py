@@ -58,13 +58,17 @@ THEIRS = {
     "gradsign": ("compute_gradsign_score", "gradsign", {"gradsign": "gradsign"}),
     "zico": ("compute_zico_score", "zico", {"zico": "zico"}),
 }
+_F32 = ("same computation (equal in float64); float32 weight/input gradients after 17 "
+        "train-mode BN layers differ by ~1e-2 relative between summation orders")
 NOTES = {
-    "ntk": "cond(NTK) of a float32 NTK: lambda_min is small and its float32 rounding differs "
-           "between their per-sample backward and ours",
-    "zico": "float32 weight gradients carry ~1e-2 relative rounding noise after 17 train-mode "
-            "BN layers (float64 agrees to 1e-15); ZiCo's mean|g|/std over 2 batches amplifies "
-            "it on elements where the two batches' gradients nearly coincide",
-    "gradsign": "signs of float32 per-sample gradients near zero flip with rounding",
+    "trainability": _F32 + "; averaged over 17 blocks",
+    "grad_norm": _F32 + "; averaged by the norm",
+    "snip": _F32 + "; averaged by the sum",
+    "grasp": _F32 + "; a Hessian-gradient product keeps more of it",
+    "ntk": _F32 + "; cond(NTK) divides by a small eigenvalue",
+    "gradsign": _F32 + "; signs of near-zero per-sample gradients flip",
+    "zico": _F32 + "; mean|g|/std over 2 batches amplifies it where the batches' gradients "
+            "nearly coincide",
 }
 
 
