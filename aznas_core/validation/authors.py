@@ -69,7 +69,11 @@ NOTES = {
     "gradsign": _F32 + "; signs of near-zero per-sample gradients flip",
     "zico": _F32 + "; mean|g|/std over 2 batches amplifies it where the batches' gradients "
             "nearly coincide",
+    "expressivity": "theirs -inf (a NaN: log of p < -1e-8, a negative eigenvalue of a "
+                    "near-singular block covariance) where ours is finite on the architectures "
+                    "counted in n_one_side_infinite; elsewhere float32 rounding",
 }
+NOTES["progressivity"] = NOTES["expressivity"]
 
 
 def their_network(arch: str, ours: torch.nn.Module):
@@ -238,8 +242,11 @@ def summarize(values: pd.DataFrame, ntk_batch, batch_size) -> pd.DataFrame:
             note = f"NTK on the first {ntk_batch} samples of the batch (cost); " + note
         if proxy == "linear_region" and (g.ours == g.theirs).all():
             note = "distinct codes counted exactly; identical on every architecture"
+        both = np.isfinite(g.ours.to_numpy()) == np.isfinite(g.theirs.to_numpy())
         rows.append({"proxy": proxy, "family": g.family.iloc[0], "n_archs": len(g),
                      "spearman": rho, "max_rel_diff": float(rd.max()),
+                     "max_rel_diff_finite": float(rd[finite.to_numpy()].max()),
+                     "n_one_side_infinite": int((~both).sum()),
                      "median_rel_diff": float(np.median(rd)),
                      "ms_ours": per_arch.ms_ours.median(), "ms_theirs": per_arch.ms_theirs.median(),
                      "speedup": float((per_arch.ms_theirs / per_arch.ms_ours).median()),
