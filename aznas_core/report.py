@@ -232,15 +232,24 @@ TABLE1_METHODS = [
 ]
 
 
+#: Below this many cached architectures a method's row stays empty: a cache fills in benchmark-
+#: index order, so a small partial cache is not a random sample and its tau would mislead.
+MIN_ARCHS = 1000
+
+
 def method_rows(frame: pd.DataFrame, method: Method, truth: str = "acc", n_boot: int = 50,
-                seed: int = 0) -> list[dict]:
+                seed: int = 0, min_archs: int = MIN_ARCHS) -> list[dict]:
     """KT, SPR (with percentile bootstrap CIs) and 'Acc.' of one method on `frame` (its
     proxies and `truth` as columns). 'Acc.' follows the paper (`metrics.paper_acc`) when the
     frame holds all 15,625 architectures, else the scaled `metrics.pool_acc` on the subset;
     `std` is the sample std over the 5 runs. Rows: dict(metric, reproduced, ci_low,
-    ci_high, std, n_archs)."""
+    ci_high, std, n_archs). With fewer than `min_archs` architectures the values are NaN
+    (not yet computed) and `n_archs` says how many are cached."""
     from aznas_core.spaces.nb201 import N_ARCHS
 
+    if len(frame) < min_archs:
+        return [dict(metric=m, reproduced=np.nan, ci_low=np.nan, ci_high=np.nan, std=np.nan,
+                     n_archs=len(frame)) for m in ("KT", "SPR", "Acc")]
     s = aggregate.aggregate(frame, list(method.proxies), method.aggregation).to_numpy()
     t = frame[truth].to_numpy()
     rows = []
