@@ -167,6 +167,19 @@ def single_threaded():
         torch.set_num_threads(threads)
 
 
+def forward_with_relu_hooks(model, x: torch.Tensor, hook) -> None:
+    """One no-grad forward of `model` on `x` with `hook(module, args, out)` on every
+    `nn.ReLU`: NASWOT's kernel and TE-NAS's linear regions both read ReLU activation codes."""
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, torch.nn.ReLU)]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+
+
 # --------------------------------------------------------------------------------------
 # Batches
 # --------------------------------------------------------------------------------------

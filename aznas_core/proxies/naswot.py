@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from aznas_core.proxies import Batch, Config, register_family
+from aznas_core.proxies import Batch, Config, forward_with_relu_hooks, register_family
 from aznas_core.proxies.gradient import INITS
 
 
@@ -32,13 +32,7 @@ def code_kernel(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         s = (args[0].detach().reshape(b, -1) > 0).to(torch.float32) * 2 - 1
         k.add_(((s @ s.T).double() + s.shape[1]) / 2)
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.ReLU)]
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
+    forward_with_relu_hooks(model, x, hook)
     return k
 
 

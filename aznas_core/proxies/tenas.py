@@ -25,6 +25,8 @@ import math
 import torch
 from torch import nn
 
+from aznas_core.proxies import forward_with_relu_hooks
+
 NAN_CONDITION = 1e5  # TE-NAS's np.nan_to_num(nan=100000)
 
 
@@ -97,13 +99,7 @@ def activation_codes(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         if args and args[0].dim() == 4:
             codes.append((out > 0).reshape(len(out), -1))
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.ReLU)]
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
+    forward_with_relu_hooks(model, x, hook)
     if not codes:
         raise ValueError(f"{type(model).__name__} has no nn.ReLU with a 4-D input: "
                          "linear regions are counted on ReLU activation codes")
