@@ -34,7 +34,7 @@ def benchmark(n_archs: int = 20, dataset: str = "cifar10", batch_size: int = 64,
     mean time one worker spends on one architecture. The four AZ-NAS proxies: E, P, T from
     one pass, C from the FLOPs table (microseconds). `config` (a `proxies.Config`) replaces
     `dataset` and `batch_size`."""
-    cfg = config or sweep.Config.for_dataset(dataset, batch_size=batch_size)
+    cfg = config or sweep.Config(dataset=dataset, batch_size=batch_size)
     archs = sample_archs(n_archs, seed, cfg.space)
     with tempfile.TemporaryDirectory() as root:
         summary = sweep.run(archs, cfg=cfg, workers=workers, root=root,

@@ -30,6 +30,24 @@ BN_FLOPS_PER_ELEMENT = 3
 RESOLUTION_OFFSET = {32: 1088, 16: 576}
 
 
+def probe_forward(model: nn.Module, x, hook, types) -> None:
+    """One eval-mode, no-grad forward of `x` (an int r: one zero r x r RGB image) with
+    `hook(module, inputs, output)` on every module of `types`: how every FLOPs counter of
+    the project sees layer shapes. The model's mode is restored."""
+    if isinstance(x, int):
+        x = torch.zeros(1, 3, x, x)
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, types)]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+
+
 def count_costs(model: nn.Module, resolution: int) -> tuple[float, float, float]:
     """(NATS MFLOPs, M parameters, legacy MFLOPs) for one `resolution`^2 RGB image.
 
@@ -63,20 +81,7 @@ def count_costs(model: nn.Module, resolution: int) -> tuple[float, float, float]
         elif isinstance(module, nn.BatchNorm2d):
             total += BN_FLOPS_PER_ELEMENT * per_image.numel()
 
-    handles = [
-        m.register_forward_hook(hook)
-        for m in model.modules()
-        if isinstance(m, (nn.Conv2d, nn.Linear, nn.AvgPool2d, nn.BatchNorm2d))
-    ]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, 3, resolution, resolution))
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
+    probe_forward(model, resolution, hook, (nn.Conv2d, nn.Linear, nn.AvgPool2d, nn.BatchNorm2d))
     total += RESOLUTION_OFFSET[resolution]
     params = sum(p.numel() for p in model.parameters())
     return macs / 1e6, params / 1e6, total / 1e6

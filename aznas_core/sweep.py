@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from aznas_core import __version__
 from aznas_core.data import PROJECT_ROOT
-from aznas_core.proxies import (FAMILIES, PROXIES, Config, Family, SweepConfig,  # noqa: F401
+from aznas_core.proxies import (FAMILIES, PROXIES, Config, Family,  # noqa: F401
                                 check_proxies, families_of, score, score_family)
 from aznas_core.spaces import get_space
 

@@ -12,7 +12,7 @@ import pytest
 from aznas_core import nb201, sweep
 from aznas_core.proxies import Config, score
 
-TINY = sweep.SweepConfig(resolution=16, batch_size=8)
+TINY = sweep.Config(resolution=16, batch_size=8)
 PROXIES = ("expressivity", "progressivity", "trainability")
 
 
@@ -52,7 +52,7 @@ def test_resume_after_kill_gives_the_uninterrupted_table(tmp_path, archs, uninte
     code = (
         "import sys; from aznas_core import sweep\n"
         "if __name__ == '__main__':\n"
-        f"    sweep.run({archs!r}, {PROXIES!r}, sweep.SweepConfig(resolution=16, batch_size=8),"
+        f"    sweep.run({archs!r}, {PROXIES!r}, sweep.Config(resolution=16, batch_size=8),"
         f" workers=1, chunk_size=1, root={str(tmp_path)!r}, progress=False)\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
@@ -87,7 +87,7 @@ def test_foreign_and_tampered_shards_are_detected(tmp_path, archs):
     import pyarrow.parquet as pq
 
     rows = sweep.score_chunk(archs[:1], PROXIES, TINY)
-    other = sweep.SweepConfig(resolution=16, batch_size=8, seed=1)
+    other = sweep.Config(resolution=16, batch_size=8, seed=1)
     path = sweep.write_shard(rows, TINY, tmp_path)
     # a shard of another configuration moved into this directory
     foreign = sweep.write_shard(sweep.score_chunk(archs[:1], PROXIES, other), other, tmp_path)

@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from aznas_core.flops import probe_forward
+
 IDW_TYPES = tuple(f"SuperResIDWE{e}K{k}" for k in (3, 5, 7) for e in (1, 2, 4, 6))
 CONV_TYPES = ("SuperConvK1BNRELU", "SuperConvK3BNRELU")
 INITIAL = ("SuperConvK3BNRELU(3,8,2,1)SuperResIDWE6K3(8,32,2,8,1)SuperResIDWE6K3(32,48,2,32,1)"
@@ -289,15 +291,7 @@ def reported_flops_params(arch: str, resolution: int = RESOLUTION) -> tuple[floa
         elif isinstance(m, nn.Linear):
             total += m.in_features * m.out_features + m.out_features
 
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.BatchNorm2d, nn.Linear))]
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, 3, resolution, resolution))
-    finally:
-        for h in handles:
-            h.remove()
+    probe_forward(model, resolution, hook, (nn.Conv2d, nn.BatchNorm2d, nn.Linear))
     return float(total), float(sum(p.numel() for p in model.parameters()))
 
 

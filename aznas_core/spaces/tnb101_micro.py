@@ -39,6 +39,7 @@ from importlib import resources
 import torch
 from torch import nn
 
+from aznas_core.flops import probe_forward
 from aznas_core.spaces import chain_features
 from aznas_core.spaces.nb201 import ReLUConvBN, live_edges  # the same op as NAS-Bench-201's
 
@@ -427,16 +428,7 @@ def _count(model: nn.Module, x: torch.Tensor) -> tuple[int, int, int]:
             suite += per
 
     types = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.BatchNorm2d, nn.ReLU, nn.LeakyReLU)
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, types)]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
+    probe_forward(model, x, hook, types)
     return suite, sum(p.numel() for p in model.parameters()), macs
 
 
