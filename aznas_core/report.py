@@ -384,12 +384,15 @@ FIGURE_METHODS = [m for m in TABLE1_METHODS if m.label not in ("FLOPs", "AZ-NAS"
 ]
 
 
-def method_scores(frame: pd.DataFrame, methods, truth: str = "acc") -> pd.DataFrame:
+def method_scores(frame: pd.DataFrame, methods, truth: str = "acc",
+                  min_archs: int = MIN_ARCHS) -> pd.DataFrame:
     """One column per method (its score: a raw proxy, or its proxies aggregated within the
     rows kept), plus `index` and `truth`, over the architectures that have every proxy of
-    every method cached. Methods with a proxy missing from `frame` are left out (the
-    caller lists them as not cached)."""
-    methods = [m for m in methods if set(m.proxies) <= set(frame.columns)]
+    every method cached. Methods with a proxy missing from `frame`, or cached on fewer than
+    `min_archs` architectures (a sweep still filling), are left out, so one partial cache
+    cannot shrink every other method's sample (the caller lists them as not cached)."""
+    methods = [m for m in methods if set(m.proxies) <= set(frame.columns)
+               and len(frame.dropna(subset=list(m.proxies))) >= min_archs]
     needed = list(dict.fromkeys(p for m in methods for p in m.proxies))
     f = frame.dropna(subset=needed).reset_index(drop=True)
     out = pd.DataFrame({m.label: aggregate.aggregate(f, list(m.proxies), m.aggregation).to_numpy()

@@ -119,12 +119,16 @@ def test_method_scores_keep_rows_with_every_proxy_and_aggregate_within_them():
                       "acc": [0.1, 0.2, 0.3, 0.4]})
     methods = [report.Method("A", ("a",)), report.Method("AB", ("a", "b"), "linear"),
                report.Method("Z", ("zz",))]
-    out = report.method_scores(f, methods)
+    out = report.method_scores(f, methods, min_archs=3)
     assert list(out.columns) == ["index", "A", "AB", "acc"]  # Z is not cached: left out
     assert out["index"].tolist() == [0, 1, 3]  # row 2 lacks a
     # ranks within the 3 kept rows: a = 1, 2, 3; b = 3, 1, 2 -> sums 4, 3, 5
     assert out["AB"].tolist() == [4.0, 3.0, 5.0]
     assert out["A"].tolist() == [1.0, 2.0, 4.0]
+    # a method cached on fewer than min_archs rows is left out and does not shrink the others
+    out = report.method_scores(f, methods + [report.Method("B", ("b",))], min_archs=4)
+    assert list(out.columns) == ["index", "B", "acc"]
+    assert out["index"].tolist() == [0, 1, 2, 3]
 
 
 def test_table1_methods_name_registered_or_announced_proxies():
