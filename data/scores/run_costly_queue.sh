@@ -26,8 +26,8 @@ done
 run --dataset ImageNet16-120 --resolution 32 --proxies gradsign   # Figs. 4, 6, 7 read this one
 naslib --datasets cifar10 --proxies synflow,nwot
 naslib --datasets cifar10 --proxies grad_norm,snip,plain,fisher,jacob_cov,epe_nas
-for d in "${DATASETS[@]:0:2}"; do run $d --proxies gradsign; done
 naslib --datasets cifar10 --proxies grasp
+for d in "${DATASETS[@]:0:2}"; do run $d --proxies gradsign; done
 run --dataset cifar10 --proxies grasp
 run --dataset ImageNet16-120 --resolution 32 --proxies grasp
 for d in "${DATASETS[@]}"; do run $d --proxies ntk,linear_region; done
