@@ -182,3 +182,23 @@ def test_tnb101_micro_aznas_is_none_until_a_full_cache_exists(tmp_path, monkeypa
     suite = zc_suite.load("tnb101_micro", "jigsaw").set_index("arch")
     np.testing.assert_array_equal(f["complexity"], suite.loc[f["arch"], "flops"])
     np.testing.assert_array_equal(f["aznas"], aggregate.nonlinear(f, list(zc_suite.AZNAS_PARTS)))
+
+
+def test_naslib_agreement_skips_architectures_where_naslib_has_nan(monkeypatch):
+    """NASLib's suite holds a few NaN scores (one CIFAR-10 synflow): they must not turn the
+    correlation into NaN, and the count must say how many pairs were compared."""
+    import numpy as np
+    import pandas as pd
+
+    from aznas_core import nb201
+    from aznas_core.validation import tables
+
+    archs = nb201.archs()[:6]
+    naslib = pd.DataFrame({"arch": archs, "synflow": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0]})
+    ours = pd.DataFrame({"arch": archs, "synflow": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]})
+    monkeypatch.setattr(tables.zc_suite, "load", lambda space, d: naslib)
+    monkeypatch.setattr(tables.zc_suite, "PROXIES", ("synflow",))
+    monkeypatch.setattr(tables, "ours_on_suite", lambda d, proxies, variant, root: ours)
+    out = tables.naslib_agreement(datasets=("cifar10",))
+    assert out["n_archs"].tolist() == [5]
+    assert out["rho_ours_naslib"].iloc[0] == pytest.approx(1.0)

@@ -63,7 +63,8 @@ def naslib_agreement(datasets=DATASETS, variant: str = "zc", root=None) -> pd.Da
     """Per (proxy, dataset) over the suite architectures we have cached: Spearman of our
     score with NASLib's, and of each with the ground truth (the benchmark's test accuracy,
     `nb201.ground_truth`; NASLib's own `val_accuracy` column gives the same ranking
-    question on a different split). Pairs with no cached architecture are left out."""
+    question on a different split). Architectures where either score is NaN, and pairs with
+    fewer than 3 cached architectures, are left out."""
     truth = nb201.ground_truth().set_index("arch")
     rows = []
     for d in datasets:
@@ -73,7 +74,7 @@ def naslib_agreement(datasets=DATASETS, variant: str = "zc", root=None) -> pd.Da
         ours = ours_on_suite(d, proxies, variant, root)
         gt = suite["arch"].map(truth[d])
         for p in proxies:
-            have = ours[p].notna()
+            have = ours[p].notna() & suite[p].notna()  # NASLib has a few NaN scores
             if have.sum() < 3:
                 continue
             rows.append({
