@@ -172,7 +172,8 @@ def main(argv=None) -> int:
     s.add_argument("--subset", default=None,
                    help="a documented fixed subset instead of --n-archs: 'uniform1042' (the "
                         "1,042 archs of Figs. 4/5/9) or 'fixedN' (N >= 1042: those 1,042 plus a "
-                        "fixed random fill, nested in N; e.g. fixed3000, fixed5000)")
+                        "fixed random fill; N < 1042: a fixed random N of them; nested in "
+                        "N; e.g. fixed300, fixed3000, fixed5000)")
     s.add_argument("--workers", type=int, default=None, help="default: one per core")
     s.add_argument("--executor", choices=["local", "serial", "dask"], default="local")
     s.add_argument("--scheduler", default=None, help="dask scheduler address (with --executor dask)")

@@ -236,6 +236,31 @@ TABLE1_METHODS = [
 #: index order, so a small partial cache is not a random sample and its tau would mislead.
 MIN_ARCHS = 1000
 
+#: The documented NAS-Bench-201 samples a sweep covers (`benchmarks.nb201.fixed_sample`, all
+#: nested; 1,042 = the archs of Fig. 4), largest first, ending with the whole space's 15,625.
+SAMPLE_SIZES = (5000, 3000, 1042, 600, 300)
+
+
+def documented_sample(frame: pd.DataFrame, proxies) -> tuple[pd.DataFrame, int]:
+    """The rows of `frame` (NAS-Bench-201, an `index` column) inside the largest documented
+    sample on which every one of `proxies` is cached, and that sample's size (all 15,625, one
+    of `SAMPLE_SIZES`, or 0 with no rows). A sweep fills its sample in benchmark-index order,
+    so a half-filled sample is not a random one; the largest complete sample is."""
+    from aznas_core.benchmarks.nb201 import fixed_sample
+    from aznas_core.spaces.nb201 import N_ARCHS
+
+    proxies = list(proxies)
+    if not set(proxies) <= set(frame.columns):
+        return frame.iloc[:0], 0
+    cached = set(frame.dropna(subset=proxies)["index"])
+    if len(cached) == N_ARCHS:
+        return frame, N_ARCHS
+    for n in SAMPLE_SIZES:
+        sample = set(fixed_sample(n))
+        if sample <= cached:
+            return frame[frame["index"].isin(sample)], n
+    return frame.iloc[:0], 0
+
 
 def method_rows(frame: pd.DataFrame, method: Method, truth: str = "acc", n_boot: int = 50,
                 seed: int = 0, min_archs: int = MIN_ARCHS) -> list[dict]:

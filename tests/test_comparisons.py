@@ -158,3 +158,40 @@ def test_status_table_counts_untested_figure_claims_as_in_progress(tmp_path):
     claims.iloc[[0]].to_csv(tmp_path / "fig7.csv", index=False)
     status = report.status_table(tmp_path, tmp_path / "nb").set_index("id")
     assert status.loc["P-F7", "status"] == "reproduced"
+
+
+def test_fixed_samples_are_nested_around_the_1042():
+    """fixedN below 1,042 draws from the 1,042, above it contains them; every smaller
+    sample sits inside every larger one, so a cache grown from one to the next keeps its
+    scores; sizes outside 1..15,625 are refused."""
+    from aznas_core.benchmarks.nb201 import fixed_sample, uniform_subset
+
+    head = set(uniform_subset())
+    small, mid, big = (set(fixed_sample(n)) for n in (300, 600, 3000))
+    assert len(head) == 1042 and (len(small), len(mid), len(big)) == (300, 600, 3000)
+    assert small < mid < head < big
+    assert fixed_sample(300) == sorted(fixed_sample(300))
+    for bad in (0, nb201.N_ARCHS + 1):
+        with pytest.raises(ValueError, match="fixed_sample needs"):
+            fixed_sample(bad)
+
+
+def test_documented_sample_is_the_largest_complete_fixed_sample():
+    """A cache holding fixed600 and part of the 1,042 is read on fixed600, never on the
+    half-filled (index-ordered, so non-random) rest; a complete space is read whole."""
+    from aznas_core.benchmarks.nb201 import fixed_sample
+
+    f = pd.DataFrame({"index": range(nb201.N_ARCHS), "p": np.nan, "q": 1.0})
+    f.loc[fixed_sample(600), "p"] = 1.0
+    rest = sorted(set(fixed_sample(1042)) - set(fixed_sample(600)))
+    f.loc[rest[:300], "p"] = 2.0  # the 1,042 more than half done
+    sub, n = report.documented_sample(f, ["p"])
+    assert n == 600 and sorted(sub["index"]) == fixed_sample(600)
+    f.loc[rest, "p"] = 2.0
+    assert report.documented_sample(f, ["p"])[1] == 1042
+    assert report.documented_sample(f, ["q"])[1] == nb201.N_ARCHS
+    assert report.documented_sample(f, ["p", "q"])[1] == 1042  # every proxy must be cached
+    f.loc[fixed_sample(300)[:1], "p"] = np.nan  # not even fixed300 complete
+    sub, n = report.documented_sample(f, ["p"])
+    assert n == 0 and sub.empty
+    assert report.documented_sample(f, ["absent"])[1] == 0
