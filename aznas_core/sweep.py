@@ -59,6 +59,31 @@ def set_worker_environment() -> None:
         os.environ.setdefault(k, v)
 
 
+def _exit_with_parent(parent_pid: int, poll_seconds: float = 1.0) -> None:
+    """Worker initializer: a daemon thread ends this worker as soon as the sweep that
+    started it is gone (re-parented), instead of finishing chunks nobody will write."""
+    import threading
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(poll_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="aznas-parent-watch", daemon=True).start()
+
+
+def local_pool(workers: int):
+    """The local executor: `workers` spawned processes with `MALLOC_ENV`, each ending itself
+    when the sweep process dies (killing the sweep by PID no longer leaves orphans
+    computing)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    set_worker_environment()
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                               initializer=_exit_with_parent, initargs=(os.getpid(),))
+
+
 class CorruptShardError(RuntimeError):
     """A shard that cannot be read, or whose content or configuration is not what it says."""
 
@@ -296,12 +321,9 @@ def _run_family(archs, proxies, cfg, family, workers, executor, chunk_size, root
         for c in chunks:
             done(score_chunk(c, proxies, cfg, family))
     elif executor == "local":
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
-        set_worker_environment()
-        ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        with local_pool(workers) as pool:
             futures = [pool.submit(score_chunk, c, proxies, cfg, family) for c in chunks]
             for f in as_completed(futures):
                 done(f.result())

@@ -257,3 +257,37 @@ def test_every_committed_baseline_cache_equals_a_fresh_recomputation():
             for r in rows.itertuples():
                 same = fresh[r.proxy] == r.value or (np.isnan(fresh[r.proxy]) and np.isnan(r.value))
                 assert same, (str(d), arch, r.proxy, fresh[r.proxy], r.value)
+
+
+def _alive(pid: int) -> bool:
+    """Running or sleeping (a zombie, dead but not yet reaped by its new parent, is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_local_pool_workers_end_when_the_sweep_process_is_killed():
+    # a sweep parent that starts a worker, hands it a long task and is then SIGKILLed: the
+    # worker must end within seconds instead of computing on as an orphan
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import os, time; from aznas_core import sweep\n"
+         "pool = sweep.local_pool(1)\n"
+         "print(pool.submit(os.getpid).result(), flush=True)\n"
+         "pool.submit(time.sleep, 120); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(parent.stdout.readline())
+        assert _alive(worker)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 15
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(worker), "the worker outlived its sweep"
+    finally:
+        parent.kill()
+        parent.stdout.close()

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Issue 7's coverage rule on a 2-core CPU, in two lanes of one worker each (one per core):
+#   1. the cheap families (<= ~0.5 s/arch here) on all 15,625 cells: synflow per dataset
+#      (it reads the classifier), naswot and zen per resolution (they never touch it), and
+#      ImageNet16-120 at both 16x16 and 32x32;
+#   2. then the costly families toward the fixed 3,000 (which contains the 1,042 of Figs. 4/9),
+#      cheapest first: zico (~0.6 s/arch), gradsign (~0.7), the gradient family (~0.9), grasp
+#      (~1.7). TE-NAS (~13 s/arch at 32x32 here) is left to a GPU (`--device cuda`).
+# Measured here (one contended core, median s/arch from the shards): synflow 0.09-0.14,
+# naswot 0.27, zen 0.31 at 32x32; 0.06-0.08 at 16x16. Lane a ~100 min, lane b ~110 min.
+# Resumable: rerun and every command skips what is cached. Stop with `kill -- -PGID`.
+#   setsid nohup nice -n 5 bash data/scores/run_full_space.sh a >> /tmp/lane_a.log 2>&1 &
+#   setsid nohup nice -n 5 bash data/scores/run_full_space.sh b >> /tmp/lane_b.log 2>&1 &
+set -u
+cd "$(dirname "$0")/../.."
+A=".venv/bin/aznas sweep --workers 1"
+GRAD=grad_norm,snip,plain,fisher,jacob_cov,epe_nas
+IN32="--dataset ImageNet16-120 --resolution 32"
+IN16="--dataset ImageNet16-120 --resolution 16"
+run() { echo "== $(date -u +%FT%TZ) $*"; $A "$@"; }
+costly() {  # family over the three datasets on the fixed 3,000, 50 archs a shard
+  for d in "--dataset cifar10" "--dataset cifar100" "$IN32"; do
+    run $d --subset fixed3000 --chunk-size 50 --proxies "$1"
+  done
+}
+case "${1:?lane a or b}" in
+  a) run --dataset cifar10 --proxies naswot     # 32x32: shared by every dataset at 32x32
+     run --dataset cifar10 --proxies zen
+     costly zico; costly $GRAD ;;
+  b) run --dataset cifar10 --proxies synflow
+     run --dataset cifar100 --proxies synflow
+     run $IN32 --proxies synflow
+     run $IN16 --proxies synflow
+     run $IN16 --proxies naswot
+     run $IN16 --proxies zen
+     costly gradsign; costly grasp ;;
+  *) echo "unknown lane $1" >&2; exit 2 ;;
+esac
+echo "== $(date -u +%FT%TZ) lane $1 done"
