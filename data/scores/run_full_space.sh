@@ -5,7 +5,7 @@
 #      ImageNet16-120 at both 16x16 and 32x32;
 #   2. then the costly families toward the fixed 3,000 (which contains the 1,042 of Figs. 4/9),
 #      cheapest first: zico (~0.6 s/arch), gradsign (~0.7), the gradient family (~0.9), grasp
-#      (~1.7). TE-NAS (~13 s/arch at 32x32 here) is left to a GPU (`--device cuda`).
+#      (~1.7); TE-NAS (~13 s/arch at 32x32 here) is left to a GPU (`--device cuda`).
 # Measured here (one contended core, median s/arch from the shards): synflow 0.09-0.14,
 # naswot 0.27, zen 0.31 at 32x32; 0.06-0.08 at 16x16. Lane a ~100 min, lane b ~110 min.
 # Resumable: rerun and every command skips what is cached. Stop with `kill -- -PGID`.
@@ -18,22 +18,30 @@ GRAD=grad_norm,snip,plain,fisher,jacob_cov,epe_nas
 IN32="--dataset ImageNet16-120 --resolution 32"
 IN16="--dataset ImageNet16-120 --resolution 16"
 run() { echo "== $(date -u +%FT%TZ) $*"; $A "$@"; }
-costly() {  # family over the three datasets on the fixed 3,000, 50 archs a shard
-  for d in "--dataset cifar10" "--dataset cifar100" "$IN32"; do
-    run $d --subset fixed3000 --chunk-size 50 --proxies "$1"
-  done
+C10="--dataset cifar10"
+C100="--dataset cifar100"
+costly() {  # one family on one dataset on the fixed 3,000, 50 archs a shard
+  run ${*:2} --subset fixed3000 --chunk-size 50 --proxies "$1"
 }
+# the costly part interleaves the lanes by dataset, so each family completes on all three
+# datasets before the next one starts
 case "${1:?lane a or b}" in
-  a) run --dataset cifar10 --proxies naswot     # 32x32: shared by every dataset at 32x32
-     run --dataset cifar10 --proxies zen
-     costly zico; costly $GRAD ;;
-  b) run --dataset cifar10 --proxies synflow
-     run --dataset cifar100 --proxies synflow
+  a) run $C10 --proxies naswot     # 32x32: shared by every dataset at 32x32
+     run $C10 --proxies zen
+     costly zico $C10; costly zico $C100
+     costly gradsign $C10; costly gradsign $IN32
+     costly $GRAD $C10; costly $GRAD $IN32
+     costly grasp $C10; costly grasp $IN32 ;;
+  b) run $C10 --proxies synflow
+     run $C100 --proxies synflow
      run $IN32 --proxies synflow
      run $IN16 --proxies synflow
      run $IN16 --proxies naswot
      run $IN16 --proxies zen
-     costly gradsign; costly grasp ;;
+     costly zico $IN32
+     costly gradsign $C100
+     costly $GRAD $C100
+     costly grasp $C100 ;;
   *) echo "unknown lane $1" >&2; exit 2 ;;
 esac
 echo "== $(date -u +%FT%TZ) lane $1 done"
