@@ -235,28 +235,46 @@ def test_repair_names_the_architectures_a_readable_bad_shard_held(tmp_path, arch
 
 
 def test_every_committed_baseline_cache_equals_a_fresh_recomputation():
-    """Two random entries of every committed baseline-family cache directory, recomputed
-    from scratch with the configuration its shards record: they must agree to the last bit."""
+    """A random entry of the oldest and of the newest shard of every committed baseline-family
+    cache directory (so every session's additions are checked), recomputed from scratch with
+    the configuration the shard records: they must agree to the last bit."""
+    dirs = sorted(d for d in (sweep.SCORES_DIR / "nb201").glob("*/*") if d.is_dir())
+    assert dirs, "no committed baseline caches"
+    for d in dirs:
+        shards = sorted(d.glob("part-*.parquet"))
+        for shard in dict.fromkeys([shards[0], shards[-1]]):
+            _check_one_cached_entry(shard)
+
+
+def _check_one_cached_entry(shard):
     import json
 
     import pyarrow.parquet as pq
 
     from aznas_core.proxies import score_family
 
-    dirs = sorted(d for d in (sweep.SCORES_DIR / "nb201").glob("*/*") if d.is_dir())
-    assert dirs, "no committed baseline caches"
-    for d in dirs:
-        shard = sorted(d.glob("part-*.parquet"))[0]
-        meta = json.loads(pq.read_schema(shard).metadata[sweep.META_KEY])["config"]
-        family = meta.pop("family")
-        cfg = Config(**meta)
-        frame = sweep.read_shard(shard, cfg, family)
-        for arch in frame["arch"].drop_duplicates().sample(2, random_state=1, replace=True):
-            rows = frame[frame["arch"] == arch]
-            fresh = score_family(family, arch, cfg, tuple(rows["proxy"]))
-            for r in rows.itertuples():
-                same = fresh[r.proxy] == r.value or (np.isnan(fresh[r.proxy]) and np.isnan(r.value))
-                assert same, (str(d), arch, r.proxy, fresh[r.proxy], r.value)
+    meta = json.loads(pq.read_schema(shard).metadata[sweep.META_KEY])["config"]
+    family = meta.pop("family")
+    cfg = Config(**meta)
+    frame = sweep.read_shard(shard, cfg, family)
+    arch = frame["arch"].drop_duplicates().sample(1, random_state=1).item()
+    rows = frame[frame["arch"] == arch]
+    fresh = score_family(family, arch, cfg, tuple(rows["proxy"]))
+    for r in rows.itertuples():
+        same = fresh[r.proxy] == r.value or (np.isnan(fresh[r.proxy]) and np.isnan(r.value))
+        if r.proxy in CPU_DEPENDENT_ULPS and not same:
+            same = bool(np.isclose(fresh[r.proxy], r.value, rtol=CPU_DEPENDENT_ULPS[r.proxy], atol=0))
+        assert same, (str(shard), arch, r.proxy, fresh[r.proxy], r.value)
+
+
+#: Proxies whose last step is float64 linear algebra in NumPy (corrcoef, eigvalsh, slogdet):
+#: its OpenBLAS picks kernels by CPU model, so a shard computed on another machine type can
+#: differ in the last digits. Seen: jacob_cov -340917.6714924661 there, -340917.6714919441
+#: here (1.5e-12 relative: a near-singular correlation matrix whose tiny eigenvalues enter as
+#: 1/(l + 1e-5)), epe_nas one ulp apart, while every float32 torch score of the same pass
+#: (snip, fisher, grad_norm, plain) agrees to the bit. Any change of weights, inputs or code
+#: moves a score by 1e-7 or more, far above this bound; on one machine they are bit-exact.
+CPU_DEPENDENT_ULPS = dict.fromkeys(("jacob_cov", "epe_nas", "naswot", "nwot"), 1e-9)
 
 
 def _alive(pid: int) -> bool:
