@@ -6,8 +6,10 @@
 #   2. then the costly families toward the fixed 3,000 (which contains the 1,042 of Figs. 4/9),
 #      cheapest first: zico (~0.6 s/arch), gradsign (~0.7), the gradient family (~0.9), grasp
 #      (~1.7); TE-NAS (~13 s/arch at 32x32 here) is left to a GPU (`--device cuda`).
-# Measured here (one contended core, median s/arch from the shards): synflow 0.09-0.14,
-# naswot 0.27, zen 0.31 at 32x32; 0.06-0.08 at 16x16. Lane a ~100 min, lane b ~110 min.
+# Measured here on 2026-12-01 (wall time per architecture, one worker per core, both busy):
+# synflow 0.07-0.09 s, naswot 0.19 s, zen 0.17 s at 32x32; all three 0.06 s at 16x16; zico
+# 0.40-0.47 s, gradsign 0.52-0.58 s at 32x32. The cheap part took 95 min a lane, ZiCo and
+# GradSign on the fixed 3,000 (1,958 new archs per dataset) 15-20 min per dataset.
 # Resumable: rerun and every command skips what is cached. Stop with `kill -- -PGID`.
 #   setsid nohup nice -n 5 bash data/scores/run_full_space.sh a >> /tmp/lane_a.log 2>&1 &
 #   setsid nohup nice -n 5 bash data/scores/run_full_space.sh b >> /tmp/lane_b.log 2>&1 &
