@@ -4,10 +4,16 @@
 `families` times each proxy family as `score` runs it, single-threaded in this process (ms
 per architecture; network construction, initialisation and input generation included, so
 slightly more than the authors time with `compute_nas_score`, which excludes construction).
+`methods` times several methods in one run, interleaved architecture by architecture, so
+that every method sees the same machine load: the runtimes Table 1 and Figure 1 compare
+(`data/timing/`, read by `report.timed_ms_per_arch`). Sweep caches also record seconds, but
+those come from different sessions under different loads and must not be compared.
 """
 from __future__ import annotations
 
+import json
 import os
+import platform
 import statistics
 import tempfile
 import time
@@ -15,6 +21,7 @@ import time
 import numpy as np
 
 from aznas_core import sweep
+from aznas_core.data import PROJECT_ROOT
 from aznas_core.proxies import FAMILIES
 from aznas_core.spaces import get_space
 
@@ -80,3 +87,75 @@ def families(proxies, n_archs: int = 10, seed: int = 0, config=None, warmup: int
 
 def _cores() -> int:
     return os.cpu_count() or 1
+
+
+TIMING_DIR = PROJECT_ROOT / "data" / "timing"
+
+
+def methods(methods: dict, n_archs: int = 30, seed: int = 0, config=None, warmup: int = 1,
+            progress: bool = True, **config_kwargs):
+    """Time every method of `methods` ({label: its proxies}) on the same `n_archs` sampled
+    architectures, single-threaded, in this process. Architecture by architecture, each
+    method's families run once in a rotating order (so no method is always first after a
+    slow one, and drift in the machine's load falls on all of them alike); the first
+    `warmup` architectures are run and not recorded. A method's time is the sum of its
+    families' `score_family` calls, construction and input included, as a sweep runs them.
+    Returns one row per (method, arch): method, proxies, arch, ms."""
+    import pandas as pd
+    import torch
+    from tqdm import tqdm
+
+    from aznas_core.proxies import Config, check_proxies, families_of, score_family
+
+    cfg = config or Config(**config_kwargs)
+    plan = {label: families_of(check_proxies(ps, cfg)) for label, ps in methods.items()}
+    labels = list(plan)
+    archs = sample_archs(n_archs + warmup, seed, cfg.space)
+    rows = []
+    for i, arch in enumerate(tqdm(archs, desc="timing", unit="arch", disable=not progress)):
+        k = i % len(labels)
+        for label in labels[k:] + labels[:k]:
+            t0 = time.perf_counter()
+            for family, ps in plan[label].items():
+                score_family(family, arch, cfg, ps)
+            if torch.device(cfg.device).type == "cuda":
+                torch.cuda.synchronize()
+            if i >= warmup:
+                rows.append(dict(method=label, proxies=",".join(methods[label]), arch=arch,
+                                 ms=1000 * (time.perf_counter() - t0)))
+    return pd.DataFrame(rows)
+
+
+def machine() -> dict:
+    """What a runtime depends on besides the code: CPU model, torch build, threads."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return dict(cpu=cpu, cores=os.cpu_count(), torch=torch.__version__, threads=1,
+                python=platform.python_version(), date=time.strftime("%Y-%m-%d", time.gmtime()))
+
+
+def write_timing(table, path, **conditions) -> None:
+    """`methods`' table to `path` (CSV) with a JSON sidecar: the machine and `conditions`
+    (dataset, resolution, sample, and what else ran meanwhile)."""
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False, float_format="%.3f")
+    path.with_suffix(".json").write_text(json.dumps(dict(machine(), **conditions), indent=1) + "\n")
+
+
+def read_timing(name: str = "nb201-cifar10-cpu"):
+    """A committed same-run timing table and its conditions, or (None, {}) if absent."""
+    import pandas as pd
+
+    path = TIMING_DIR / f"{name}.csv"
+    if not path.exists():
+        return None, {}
+    return pd.read_csv(path), json.loads(path.with_suffix(".json").read_text())

@@ -73,6 +73,21 @@ def cmd_sweep(a) -> int:
 def cmd_bench(a) -> int:
     from aznas_core import bench
 
+    if a.table1:
+        from aznas_core.report import TABLE1_METHODS
+
+        methods = {m.label: m.proxies for m in TABLE1_METHODS
+                   if not set(m.proxies) <= {"params", "complexity"}}
+        cfg = _config(a)
+        table = bench.methods(methods, n_archs=a.n_archs, seed=a.sample_seed, config=cfg)
+        summary = table.groupby("method", sort=False)["ms"].agg(["mean", "median"]).round(1)
+        print(summary.to_string())
+        if a.out:
+            bench.write_timing(table, a.out, dataset=cfg.dataset, resolution=cfg.input_resolution,
+                               batch_size=cfg.batch_size, device=cfg.device,
+                               n_archs=a.n_archs, sample_seed=a.sample_seed, note=a.note)
+            print("wrote", a.out)
+        return 0
     if a.proxies:
         for row in bench.families(a.proxies, n_archs=a.n_archs, seed=a.sample_seed,
                                   config=_config(a)):
@@ -188,6 +203,10 @@ def main(argv=None) -> int:
     s.add_argument("--n-archs", type=int, default=20)
     s.add_argument("--workers", type=int, default=None, help="default: one per core")
     s.add_argument("--sample-seed", type=int, default=0, help="which architectures are sampled")
+    s.add_argument("--table1", action="store_true",
+                   help="time every method of Table 1 in one run, interleaved per architecture")
+    s.add_argument("--out", default=None, help="with --table1: write the timings (CSV + JSON)")
+    s.add_argument("--note", default="", help="with --out: the run's conditions, in words")
     s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("data", help="verify the external benchmark files' checksums")

@@ -356,23 +356,18 @@ def cached_scores(dataset: str, proxies, **config) -> tuple[pd.DataFrame, list[s
     return out.sort_values("index", ignore_index=True), absent
 
 
-def cached_ms_per_arch(dataset: str, proxies, **config) -> float:
-    """`ms_per_arch` of `proxies` from the sweep caches of their families under `config`
-    (as `cached_scores`); NaN when nothing is cached or a proxy is not registered. These
-    are single-threaded CPU seconds of the whole `score` call (network construction and
-    initialisation included), as the sweep recorded them."""
-    from aznas_core import sweep
-    from aznas_core.proxies import FAMILIES, Config, families_of
+def timed_ms_per_arch(method: str, name: str = "nb201-cifar10-cpu") -> tuple[float, float, int]:
+    """(mean, sample std, architectures) ms per architecture of a Table 1 `method` from the
+    committed same-run timing `data/timing/<name>.csv` (`bench.methods`: every method on the
+    same architectures in one interleaved run); NaNs and 0 where it was not timed. Runtimes
+    compare only within one such run: sweep caches' `seconds` come from different sessions."""
+    from aznas_core import bench
 
-    root = config.pop("root", None)
-    try:
-        cfg = Config(dataset=dataset, **config)
-        fams = [f for f in families_of(list(proxies)) if FAMILIES[f].kind == "network"]
-    except (ValueError, KeyError):
-        return float("nan")
-    caches = [sweep.read_cache(cfg, root, f) for f in fams]
-    caches = [c for c in caches if len(c)]
-    return ms_per_arch(pd.concat(caches), proxies) if caches else float("nan")
+    t, _ = bench.read_timing(name)
+    ms = t.loc[t["method"] == method, "ms"] if t is not None else pd.Series(dtype=float)
+    if ms.empty:
+        return float("nan"), float("nan"), 0
+    return float(ms.mean()), float(ms.std()), int(ms.size)
 
 
 def comparison_frame(dataset: str, proxies, resolution: int | None = None,
