@@ -93,14 +93,16 @@ TIMING_DIR = PROJECT_ROOT / "data" / "timing"
 
 
 def methods(methods: dict, n_archs: int = 30, seed: int = 0, config=None, warmup: int = 1,
-            progress: bool = True, **config_kwargs):
+            progress: bool = True, configs: dict | None = None, **config_kwargs):
     """Time every method of `methods` ({label: its proxies}) on the same `n_archs` sampled
     architectures, single-threaded, in this process. Architecture by architecture, each
     method's families run once in a rotating order (so no method is always first after a
     slow one, and drift in the machine's load falls on all of them alike); the first
     `warmup` architectures are run and not recorded. A method's time is the sum of its
     families' `score_family` calls, construction and input included, as a sweep runs them.
-    Returns one row per (method, arch): method, proxies, arch, ms."""
+    `configs` ({label: Config}) gives a method its own configuration (Table 9: one batch size
+    per label); the others use `config`. Returns one row per (method, arch): method,
+    proxies, arch, ms."""
     import pandas as pd
     import torch
     from tqdm import tqdm
@@ -108,7 +110,8 @@ def methods(methods: dict, n_archs: int = 30, seed: int = 0, config=None, warmup
     from aznas_core.proxies import Config, check_proxies, families_of, score_family
 
     cfg = config or Config(**config_kwargs)
-    plan = {label: families_of(check_proxies(ps, cfg)) for label, ps in methods.items()}
+    cfgs = {label: (configs or {}).get(label, cfg) for label in methods}
+    plan = {label: families_of(check_proxies(ps, cfgs[label])) for label, ps in methods.items()}
     labels = list(plan)
     archs = sample_archs(n_archs + warmup, seed, cfg.space)
     rows = []
@@ -117,8 +120,8 @@ def methods(methods: dict, n_archs: int = 30, seed: int = 0, config=None, warmup
         for label in labels[k:] + labels[:k]:
             t0 = time.perf_counter()
             for family, ps in plan[label].items():
-                score_family(family, arch, cfg, ps)
-            if torch.device(cfg.device).type == "cuda":
+                score_family(family, arch, cfgs[label], ps)
+            if torch.device(cfgs[label].device).type == "cuda":
                 torch.cuda.synchronize()
             if i >= warmup:
                 rows.append(dict(method=label, proxies=",".join(methods[label]), arch=arch,

@@ -73,18 +73,28 @@ def cmd_sweep(a) -> int:
 def cmd_bench(a) -> int:
     from aznas_core import bench
 
-    if a.table1:
+    if a.table1 or a.batch_sizes:
+        import dataclasses
+
+        from aznas_core.proxies import AZNAS
         from aznas_core.report import TABLE1_METHODS
 
-        methods = {m.label: m.proxies for m in TABLE1_METHODS
-                   if not set(m.proxies) <= {"params", "complexity"}}
         cfg = _config(a)
-        table = bench.methods(methods, n_archs=a.n_archs, seed=a.sample_seed, config=cfg)
+        if a.table1:
+            methods = {m.label: m.proxies for m in TABLE1_METHODS
+                       if not set(m.proxies) <= {"params", "complexity"}}
+            configs = {}
+        else:  # AZ-NAS at each batch size (Table 9)
+            sizes = [int(b) for b in a.batch_sizes.split(",")]
+            methods = {f"batch {b}": AZNAS for b in sizes}
+            configs = {f"batch {b}": dataclasses.replace(cfg, batch_size=b) for b in sizes}
+        table = bench.methods(methods, n_archs=a.n_archs, seed=a.sample_seed, config=cfg,
+                              configs=configs)
         summary = table.groupby("method", sort=False)["ms"].agg(["mean", "median"]).round(1)
         print(summary.to_string())
         if a.out:
             bench.write_timing(table, a.out, dataset=cfg.dataset, resolution=cfg.input_resolution,
-                               batch_size=cfg.batch_size, device=cfg.device,
+                               batch_size=a.batch_sizes or cfg.batch_size, device=cfg.device,
                                n_archs=a.n_archs, sample_seed=a.sample_seed, note=a.note)
             print("wrote", a.out)
         return 0
@@ -205,7 +215,10 @@ def main(argv=None) -> int:
     s.add_argument("--sample-seed", type=int, default=0, help="which architectures are sampled")
     s.add_argument("--table1", action="store_true",
                    help="time every method of Table 1 in one run, interleaved per architecture")
-    s.add_argument("--out", default=None, help="with --table1: write the timings (CSV + JSON)")
+    s.add_argument("--batch-sizes", default=None, metavar="B,B,...",
+                   help="time AZ-NAS at each batch size in one run, interleaved (Table 9)")
+    s.add_argument("--out", default=None,
+                   help="with --table1 or --batch-sizes: write the timings (CSV + JSON)")
     s.add_argument("--note", default="", help="with --out: the run's conditions, in words")
     s.set_defaults(func=cmd_bench)
 

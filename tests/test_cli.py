@@ -77,3 +77,15 @@ def test_bench_without_proxies_honours_the_configuration(capsys):
                  "--batch-size", "4", "--init", "xavier_normal", "--resolution", "8"]) == 0
     row = json.loads(capsys.readouterr().out)
     assert (row["resolution"], row["batch_size"], row["init"]) == (8, 4, "xavier_normal")
+
+
+def test_bench_batch_sizes_writes_a_same_run_timing(tmp_path, capsys):
+    out = tmp_path / "batch.csv"
+    assert main(["bench", "--batch-sizes", "2,4", "--n-archs", "2", "--dataset", "ImageNet16-120",
+                 "--resolution", "8", "--out", str(out), "--note", "test"]) == 0
+    import pandas as pd
+
+    t = pd.read_csv(out)
+    assert sorted(t["method"].unique()) == ["batch 2", "batch 4"] and len(t) == 4
+    conditions = json.loads(out.with_suffix(".json").read_text())
+    assert (conditions["batch_size"], conditions["n_archs"], conditions["note"]) == ("2,4", 2, "test")

@@ -55,3 +55,23 @@ def test_the_committed_timing_covers_every_network_method_of_table1():
     assert set(timing["method"]) == wanted
     counts = timing.groupby("method")["arch"].nunique()
     assert (counts == conditions["n_archs"]).all()
+
+
+def test_per_method_configurations_are_honoured():
+    """Table 9's timing: one label per batch size; a larger batch is not timed as a smaller one."""
+    import dataclasses
+
+    from aznas_core.proxies import Config
+
+    cfg = Config(dataset="ImageNet16-120", resolution=8)
+    configs = {f"batch {b}": dataclasses.replace(cfg, batch_size=b) for b in (2, 256)}
+    t = bench.methods({k: ("expressivity",) for k in configs}, n_archs=3, progress=False,
+                      config=cfg, configs=configs)
+    med = t.groupby("method")["ms"].median()
+    assert med["batch 256"] > med["batch 2"]
+
+
+def test_the_committed_batch_timing_covers_table9():
+    timing, conditions = bench.read_timing("nb201-aznas-batch-cpu")
+    assert set(timing["method"]) == {f"batch {b}" for b in (8, 16, 32, 64, 128)}
+    assert (timing.groupby("method")["arch"].nunique() == conditions["n_archs"]).all()
