@@ -241,18 +241,21 @@ MIN_ARCHS = 1000
 SAMPLE_SIZES = (5000, 3000, 1042, 600, 300)
 
 
-def documented_sample(frame: pd.DataFrame, proxies) -> tuple[pd.DataFrame, int]:
+def documented_sample(frame: pd.DataFrame, proxies, cached=None) -> tuple[pd.DataFrame, int]:
     """The rows of `frame` (NAS-Bench-201, an `index` column) inside the largest documented
     sample on which every one of `proxies` is cached, and that sample's size (all 15,625, one
     of `SAMPLE_SIZES`, or 0 with no rows). A sweep fills its sample in benchmark-index order,
-    so a half-filled sample is not a random one; the largest complete sample is."""
+    so a half-filled sample is not a random one; the largest complete sample is. `cached`:
+    the indices known to be cached; by default the rows where every proxy is non-NaN, which
+    counts a cached NaN score (jacob_cov's constant cells) as missing, so pass the rows of
+    `sweep.scores` for a proxy that can score NaN."""
     from aznas_core.benchmarks.nb201 import fixed_sample
     from aznas_core.spaces.nb201 import N_ARCHS
 
     proxies = list(proxies)
     if not set(proxies) <= set(frame.columns):
         return frame.iloc[:0], 0
-    cached = set(frame.dropna(subset=proxies)["index"])
+    cached = set(frame.dropna(subset=proxies)["index"] if cached is None else cached)
     if len(cached) == N_ARCHS:
         return frame, N_ARCHS
     for n in SAMPLE_SIZES:

@@ -195,3 +195,15 @@ def test_documented_sample_is_the_largest_complete_fixed_sample():
     sub, n = report.documented_sample(f, ["p"])
     assert n == 0 and sub.empty
     assert report.documented_sample(f, ["absent"])[1] == 0
+
+
+def test_a_cached_nan_score_can_count_as_cached():
+    """jacob_cov scores some cells NaN: given the cached indices, a sample holding such a cell
+    is still complete; by default (non-NaN rows) it is not."""
+    from aznas_core.benchmarks.nb201 import fixed_sample
+
+    idx = fixed_sample(1042)
+    f = pd.DataFrame({"index": idx, "p": 1.0})
+    f.loc[0, "p"] = np.nan  # a cached NaN score
+    assert report.documented_sample(f, ["p"], cached=f["index"])[1] == 1042
+    assert report.documented_sample(f, ["p"])[1] < 1042
