@@ -265,6 +265,46 @@ def documented_sample(frame: pd.DataFrame, proxies, cached=None) -> tuple[pd.Dat
     return frame.iloc[:0], 0
 
 
+def proxy_correlations(datasets=DATASETS, resolutions=(32, 16), n_boot: int = 200,
+                       seed: int = 0, proxies=None, **config) -> pd.DataFrame:
+    """Every registered per-architecture proxy against each dataset's test accuracy: KT and
+    SPR (NaN scores ranked lowest) with a 95% bootstrap CI for KT, on the largest documented
+    sample its cache covers (`documented_sample`, a cached NaN counted as cached). For
+    ImageNet16-120 the first of `resolutions` with a cache is used (32x32 first: the size
+    the paper's numbers match); architecture proxies have no resolution. One row per
+    (proxy, dataset); n_archs 0 where nothing is cached. `proxies`: a subset of the registry
+    (default: all). `config`: further `sweep.scores` options (init, batch_size, variant,
+    root, ...)."""
+    from aznas_core import sweep
+    from aznas_core.proxies import FAMILIES, PROXIES
+
+    rows = []
+    for p in proxies or PROXIES:
+        proxy = PROXIES[p]
+        for d in datasets:
+            row = dict(proxy=p, family=proxy.family, dataset=d, resolution=None, n_archs=0,
+                       n_nan=0, KT=np.nan, KT_low=np.nan, KT_high=np.nan, SPR=np.nan)
+            architecture = FAMILIES[proxy.family].kind == "architecture"
+            for r in [None] if architecture or d != "ImageNet16-120" else resolutions:
+                try:
+                    f = sweep.scores(dataset=d, proxies=[p], resolution=r, **config)
+                except (ValueError, RuntimeError):  # not cached at this resolution
+                    continue
+                f, n = documented_sample(f, [p], cached=f["index"])
+                if not n:
+                    continue
+                g = sweep.with_ground_truth(f, d)
+                s, t = g[p].to_numpy(), g["acc"].to_numpy()
+                lo, hi = metrics.bootstrap_ci(s, t, n_boot=n_boot, seed=seed) if n_boot else (np.nan,) * 2
+                native = 16 if d == "ImageNet16-120" else 32
+                row.update(resolution=None if architecture else r or native, n_archs=len(g),
+                           n_nan=int(np.isnan(s).sum()), KT=metrics.kendall_tau(s, t), KT_low=lo,
+                           KT_high=hi, SPR=metrics.spearman_rho(s, t))
+                break
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def method_rows(frame: pd.DataFrame, method: Method, truth: str = "acc", n_boot: int = 50,
                 seed: int = 0, min_archs: int = MIN_ARCHS) -> list[dict]:
     """KT, SPR (with percentile bootstrap CIs) and 'Acc.' of one method on `frame` (its

@@ -207,3 +207,22 @@ def test_a_cached_nan_score_can_count_as_cached():
     f.loc[0, "p"] = np.nan  # a cached NaN score
     assert report.documented_sample(f, ["p"], cached=f["index"])[1] == 1042
     assert report.documented_sample(f, ["p"])[1] < 1042
+
+
+def test_proxy_correlations_read_the_largest_complete_sample_of_each_cache():
+    """ZiCo's CIFAR-10 row is over the fixed 3,000 (its committed cache), and its tau equals
+    one computed directly from those rows; TE-NAS's ImageNet16-120 row falls back to 16x16,
+    the only size swept; an uncached configuration gives an empty row, not a made-up one."""
+    from aznas_core import sweep
+    from aznas_core.benchmarks.nb201 import fixed_sample
+
+    t = report.proxy_correlations(["cifar10", "ImageNet16-120"], n_boot=0, proxies=["zico", "ntk"])
+    zico = t[(t["proxy"] == "zico") & (t["dataset"] == "cifar10")].iloc[0]
+    f = sweep.with_ground_truth(sweep.scores(dataset="cifar10", proxies=["zico"]), "cifar10")
+    f = f[f["index"].isin(fixed_sample(3000))]
+    assert zico["n_archs"] == len(f) == 3000
+    assert zico["KT"] == pytest.approx(metrics.kendall_tau(f["zico"], f["acc"]), abs=1e-12)
+    ntk = t[(t["proxy"] == "ntk") & (t["dataset"] == "ImageNet16-120")].iloc[0]
+    assert ntk["resolution"] == 16 and ntk["n_archs"] >= 1042
+    none = report.proxy_correlations(["cifar10"], n_boot=0, proxies=["zico"], init="xavier_normal")
+    assert none["n_archs"].tolist() == [0] and none["KT"].isna().all()
