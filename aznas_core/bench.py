@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -57,32 +57,20 @@ def benchmark(n_archs: int = 20, dataset: str = "cifar10", batch_size: int = 64,
 
 def families(proxies, n_archs: int = 10, seed: int = 0, config=None, warmup: int = 1,
              **config_kwargs) -> list[dict]:
-    """ms/arch of each family needed for `proxies`, single-threaded, in this process."""
-    import torch
-
-    from aznas_core.proxies import FAMILIES, Config, check_proxies, families_of, score_family
+    """ms/arch of each family needed for `proxies`: `methods` with one method per family,
+    single-threaded, in this process."""
+    from aznas_core.proxies import FAMILIES, Config, check_proxies, families_of
 
     cfg = config or Config(**config_kwargs)
-    proxies = check_proxies(proxies, cfg)
-    archs = sample_archs(n_archs + warmup, seed, cfg.space)
-    rows = []
-    for family, ps in families_of(proxies).items():
-        fam = FAMILIES[family]
-        times = []
-        for i, arch in enumerate(archs):
-            t0 = time.perf_counter()
-            score_family(family, arch, cfg, ps)
-            if torch.device(cfg.device).type == "cuda":
-                torch.cuda.synchronize()
-            if i >= warmup:
-                times.append(time.perf_counter() - t0)
-        rows.append(dict(family=family, proxies=",".join(ps), n_archs=len(times),
-                         dataset=cfg.dataset, resolution=cfg.input_resolution,
-                         batch_size=cfg.batch_size, variant=fam.variant(cfg),
-                         device=cfg.device,
-                         ms_per_arch_mean=round(1000 * statistics.fmean(times), 1),
-                         ms_per_arch_median=round(1000 * statistics.median(times), 1)))
-    return rows
+    plan = families_of(check_proxies(proxies, cfg))
+    ms = methods(plan, n_archs, seed, cfg, warmup, progress=False).groupby("method")["ms"]
+    return [dict(family=family, proxies=",".join(ps), n_archs=int(ms.get_group(family).size),
+                 dataset=cfg.dataset, resolution=cfg.input_resolution,
+                 batch_size=cfg.batch_size, variant=FAMILIES[family].variant(cfg),
+                 device=cfg.device,
+                 ms_per_arch_mean=round(float(ms.get_group(family).mean()), 1),
+                 ms_per_arch_median=round(float(ms.get_group(family).median()), 1))
+            for family, ps in plan.items()]
 
 
 def _cores() -> int:
@@ -146,8 +134,6 @@ def machine() -> dict:
 def write_timing(table, path, **conditions) -> None:
     """`methods`' table to `path` (CSV) with a JSON sidecar: the machine and `conditions`
     (dataset, resolution, sample, and what else ran meanwhile)."""
-    from pathlib import Path
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, index=False, float_format="%.3f")

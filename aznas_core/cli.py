@@ -81,8 +81,7 @@ def cmd_bench(a) -> int:
 
         cfg = _config(a)
         if a.table1:
-            methods = {m.label: m.proxies for m in TABLE1_METHODS
-                       if not set(m.proxies) <= {"params", "complexity"}}
+            methods = {m.label: m.proxies for m in TABLE1_METHODS if m.runs_network}
             configs = {}
         else:  # AZ-NAS at each batch size (Table 9)
             sizes = [int(b) for b in a.batch_sizes.split(",")]

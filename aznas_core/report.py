@@ -214,6 +214,14 @@ class Method:
     aggregation: str = "-"
     input: str = "Gaussian"
 
+    @property
+    def runs_network(self) -> bool:
+        """Whether scoring runs a network (so it has a runtime to time), rather than reading
+        only the architecture (#Params, FLOPs: closed form, microseconds)."""
+        from aznas_core.proxies import FAMILIES, PROXIES
+
+        return any(FAMILIES[PROXIES[p].family].kind == "network" for p in self.proxies)
+
 
 TABLE1_METHODS = [
     Method("#Params", ("params",), input="none (architecture)"),

@@ -51,7 +51,7 @@ def test_written_timing_is_what_table1_reads(timing, tmp_path, monkeypatch):
 def test_the_committed_timing_covers_every_network_method_of_table1():
     timing, conditions = bench.read_timing()
     assert timing is not None, "data/timing/nb201-cifar10-cpu.csv is missing"
-    wanted = {m.label for m in report.TABLE1_METHODS if not set(m.proxies) <= {"params", "complexity"}}
+    wanted = {m.label for m in report.TABLE1_METHODS if m.runs_network}
     assert set(timing["method"]) == wanted
     counts = timing.groupby("method")["arch"].nunique()
     assert (counts == conditions["n_archs"]).all()
@@ -75,3 +75,17 @@ def test_the_committed_batch_timing_covers_table9():
     timing, conditions = bench.read_timing("nb201-aznas-batch-cpu")
     assert set(timing["method"]) == {f"batch {b}" for b in (8, 16, 32, 64, 128)}
     assert (timing.groupby("method")["arch"].nunique() == conditions["n_archs"]).all()
+
+
+def test_only_the_architecture_rows_of_table1_have_no_runtime():
+    """#Params and FLOPs are closed form; AZ-NAS reads FLOPs too but runs a network."""
+    assert [m.label for m in report.TABLE1_METHODS if not m.runs_network] == ["#Params", "FLOPs"]
+
+
+def test_family_timing_reports_one_row_per_family_on_the_same_archs():
+    from aznas_core.proxies import Config
+
+    rows = bench.families(["expressivity", "synflow", "naswot"], n_archs=2,
+                          config=Config(dataset="ImageNet16-120", resolution=8))
+    assert [r["family"] for r in rows] == ["aznas", "synflow", "naswot"]
+    assert all(r["n_archs"] == 2 and r["ms_per_arch_mean"] > 0 for r in rows)
