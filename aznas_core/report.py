@@ -278,13 +278,16 @@ def proxy_correlations(datasets=DATASETS, resolutions=(32, 16), n_boot: int = 20
     """Every registered per-architecture proxy against each dataset's test accuracy: KT and
     SPR (NaN scores ranked lowest) with a 95% bootstrap CI for KT, on the largest documented
     sample its cache covers (`documented_sample`, a cached NaN counted as cached). For
-    ImageNet16-120 the first of `resolutions` with a cache is used (32x32 first: the size
-    the paper's numbers match); architecture proxies have no resolution. One row per
+    ImageNet16-120, the one of `resolutions` whose cache covers the largest documented
+    sample, the first on a tie (32x32 first: the size the paper's numbers match), so a sweep
+    filling a new resolution does not shrink a row's sample; architecture proxies have no
+    resolution. One row per
     (proxy, dataset); n_archs 0 where nothing is cached. `proxies`: a subset of the registry
     (default: all). `config`: further `sweep.scores` options (init, batch_size, variant,
     root, ...)."""
     from aznas_core import sweep
     from aznas_core.proxies import FAMILIES, PROXIES
+    from aznas_core.spaces.nb201 import N_ARCHS
 
     rows = []
     for p in proxies or PROXIES:
@@ -293,14 +296,19 @@ def proxy_correlations(datasets=DATASETS, resolutions=(32, 16), n_boot: int = 20
             row = dict(proxy=p, family=proxy.family, dataset=d, resolution=None, n_archs=0,
                        n_nan=0, KT=np.nan, KT_low=np.nan, KT_high=np.nan, SPR=np.nan)
             architecture = FAMILIES[proxy.family].kind == "architecture"
+            best = (0, None, None)  # (documented sample, resolution, its rows)
             for r in [None] if architecture or d != "ImageNet16-120" else resolutions:
                 try:
                     f = sweep.scores(dataset=d, proxies=[p], resolution=r, **config)
                 except (ValueError, RuntimeError):  # not cached at this resolution
                     continue
                 f, n = documented_sample(f, [p], cached=f["index"])
-                if not n:
-                    continue
+                if n > best[0]:
+                    best = (n, r, f)
+                if n == N_ARCHS:  # a later resolution can only tie
+                    break
+            n, r, f = best
+            if n:
                 g = sweep.with_ground_truth(f, d)
                 s, t = g[p].to_numpy(), g["acc"].to_numpy()
                 lo, hi = metrics.bootstrap_ci(s, t, n_boot=n_boot, seed=seed) if n_boot else (np.nan,) * 2
@@ -308,7 +316,6 @@ def proxy_correlations(datasets=DATASETS, resolutions=(32, 16), n_boot: int = 20
                 row.update(resolution=None if architecture else r or native, n_archs=len(g),
                            n_nan=int(np.isnan(s).sum()), KT=metrics.kendall_tau(s, t), KT_low=lo,
                            KT_high=hi, SPR=metrics.spearman_rho(s, t))
-                break
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -424,26 +431,48 @@ def timed_ms_per_arch(method: str, name: str = "nb201-cifar10-cpu") -> tuple[flo
 def comparison_frame(dataset: str, proxies, resolution: int | None = None,
                      fallback: int | None = None, **config) -> tuple[pd.DataFrame, dict]:
     """Cached scores of `proxies` for `dataset` joined to its ground truth (`acc`), network
-    proxies at `resolution` (None: the dataset's own) and any proxy cached only at the
-    `fallback` resolution taken from there. Returns (frame, {proxy: resolution it was read
-    at}); a proxy cached nowhere is in neither (see `cached_scores`). Architecture proxies
-    get the dataset's own resolution."""
+    proxies at `resolution` (None: the dataset's own). With a `fallback` resolution, a
+    family's proxies are read from there instead when its cache there covers a larger
+    documented sample (`documented_sample`) than at `resolution`: a proxy cached only at the
+    fallback, and one whose sweep at `resolution` is still filling the nested samples, keep
+    their larger sample until the new one overtakes it. Returns (frame, {proxy: resolution
+    it was read at}); a proxy cached nowhere is in neither (see `cached_scores`).
+    Architecture proxies get the dataset's own resolution."""
     from aznas_core import sweep
+    from aznas_core.proxies import FAMILIES, PROXIES
     from aznas_core.spaces import get_space
 
-    native = get_space(config.get("space", "nb201")).DATASETS[dataset]["resolution"]
+    space = get_space(config.get("space", "nb201"))
+    native = space.DATASETS[dataset]["resolution"]
     res = resolution or native
-    from aznas_core.proxies import FAMILIES, PROXIES
-
     frame, absent = cached_scores(dataset, proxies, resolution=res, **config)
     used = {p: native if FAMILIES[PROXIES[p].family].kind == "architecture" else res
             for p in proxies if p not in absent}
-    if fallback and fallback != res and absent:
-        alt, alt_absent = cached_scores(dataset, absent, resolution=fallback, **config)
-        fill = [p for p in absent if p not in alt_absent]
-        if fill:
-            frame = frame.merge(alt[["index", "arch", *fill]], on=["index", "arch"], how="outer")
-            used.update({p: fallback for p in fill})
+    if not fallback or fallback == res:
+        return sweep.with_ground_truth(frame, dataset), used
+    groups: dict[str, list[str]] = {}
+    for p in proxies:
+        if p in PROXIES and FAMILIES[PROXIES[p].family].kind == "network":
+            groups.setdefault(PROXIES[p].family, []).append(p)
+
+    def coverage(f, group):  # a cached NaN score counts as cached (any of the group present)
+        if f.empty or not set(group) <= set(f.columns):
+            return 0
+        return documented_sample(f, group, f.dropna(subset=group, how="all")["index"])[1]
+
+    here = {fam: coverage(frame, g) for fam, g in groups.items()}
+    unsure = [p for fam, g in groups.items() if here[fam] < space.N_ARCHS for p in g]
+    if not unsure:
+        return sweep.with_ground_truth(frame, dataset), used
+    alt, _ = cached_scores(dataset, unsure, resolution=fallback, **config)
+    move = [p for fam, g in groups.items() if here[fam] < space.N_ARCHS
+            and coverage(alt, g) > here[fam] for p in g]
+    if move:
+        frame = frame.drop(columns=[p for p in move if p in frame.columns])
+        frame = frame.merge(alt[["index", "arch", *move]], on=["index", "arch"], how="outer")
+        frame = frame.dropna(subset=[c for c in frame.columns if c not in ("index", "arch")],
+                             how="all").sort_values("index", ignore_index=True)
+        used.update({p: fallback for p in move})
     return sweep.with_ground_truth(frame, dataset), used
 
 

@@ -1,0 +1,133 @@
+"""How much a baseline's "Acc." depends on its random initialisation (and random input).
+
+    python -m aznas_core.validation.init_seeds --proxy synflow --seeds 1-20
+
+The paper's "Acc." (Table 1) is the accuracy of the first argmax of a proxy in each of five
+fixed draws of 3,000 architectures: a statistic of the very top of each draw. A proxy on
+random weights gives every architecture a score plus init noise; Kendall's tau over 15,625
+architectures barely feels that noise, but the argmax of a draw can change with it whenever
+the draw's best few scores lie within the noise of each other. The authors seeded their runs
+differently from us (one global stream; we seed per (configuration, architecture)), so their
+"Acc." is one init realisation and ours another.
+
+This module measures the spread exactly, without sweeping the whole space per seed: the
+architectures that can be a draw's argmax are its `top_k` by the committed seed-0 scores
+(`candidates`); those are re-scored at other seeds through the sweep engine (cached under
+`data/scores/`, the seed is part of the cache key), and `acc_by_seed` recomputes the "Acc."
+at each seed with the argmax restricted to them. `acc_by_seed` also reports, per seed, the
+margin that justifies the restriction: how far the best candidate stays above every
+non-candidate's seed-0 score, in units of the largest seed-to-seed spread seen among the
+candidates (a non-candidate would need to move that many spreads to take the argmax).
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+
+from aznas_core import metrics, report, sweep
+from aznas_core.proxies import Config
+
+DRAWS = (1, 2, 3, 4, 5)  # the paper's 'Acc.' seeds (PROTOCOLS.md C.5)
+#: proxies whose scores span many orders of magnitude: noise is multiplicative, compare logs
+LOG_SCALE = {"synflow"}
+
+
+def _scale(proxy: str, values):
+    values = np.asarray(values, dtype=float)
+    if proxy in LOG_SCALE:
+        with np.errstate(divide="ignore"):
+            return np.log10(values)
+    return values
+
+
+def candidates(dataset: str, proxy: str = "synflow", top_k: int = 20, resolution: int = 32,
+               **config) -> list[str]:
+    """The union over the five draws of each draw's `top_k` distinct architectures by the
+    cached seed-0 scores (all 15,625 must be cached), in benchmark-index order."""
+    frame, absent = report.cached_scores(dataset, [proxy], resolution=resolution, **config)
+    if absent or frame[proxy].notna().sum() < 15625:
+        raise ValueError(f"{proxy} is not cached on all 15,625 architectures for {dataset} at "
+                         f"{resolution}x{resolution}: run `aznas sweep --dataset {dataset} "
+                         f"--resolution {resolution} --proxies {proxy}` first")
+    by_arch = frame.set_index("arch")
+    out = set()
+    for k in DRAWS:
+        s = by_arch.loc[metrics.paper_sample(k, 3000, True), proxy]
+        s = s[~s.index.duplicated()]
+        out |= set(s.nlargest(top_k, keep="all").index)
+    return [a for a in by_arch.index if a in out]
+
+
+def run(dataset: str, proxy: str, seeds, top_k: int = 20, resolution: int = 32,
+        progress: bool = False) -> None:
+    """Cache `proxy` at every seed of `seeds` on the `candidates` (resumable)."""
+    archs = candidates(dataset, proxy, top_k, resolution)
+    for seed in seeds:
+        sweep.run(archs=archs, proxies=[proxy], workers=1, executor="serial", chunk_size=len(archs),
+                  cfg=Config(dataset=dataset, resolution=resolution, seed=seed),
+                  progress=progress)
+
+
+def acc_by_seed(dataset: str, proxy: str, seeds, top_k: int = 20,
+                resolution: int = 32) -> pd.DataFrame:
+    """One row per seed (0 = the committed full sweep): the 'Acc.' of each draw, their mean
+    and std (ddof 1, as the paper), and `margin`: over the draws, the smallest gap between the
+    seed's best candidate and the best non-candidate's seed-0 score, divided by the largest
+    seed-to-seed range of a candidate's (scaled) score. Raises if a seed is not cached."""
+    cand = candidates(dataset, proxy, top_k, resolution)
+    full, _ = report.comparison_frame(dataset, [proxy], resolution=resolution)
+    truth = full.set_index("arch")["acc"]
+    seed0 = full.set_index("arch")[proxy]
+    by_seed = {0: seed0.loc[cand]}
+    for seed in seeds:
+        f, absent = report.cached_scores(dataset, [proxy], resolution=resolution, seed=seed)
+        got = f.set_index("arch")[proxy].reindex(cand) if not absent else pd.Series(dtype=float)
+        if absent or got.isna().any():
+            raise ValueError(f"{proxy} at seed {seed} is not cached on the {len(cand)} candidates "
+                             f"of {dataset}: run `python -m aznas_core.validation.init_seeds "
+                             f"--proxy {proxy} --datasets {dataset} --seeds {seed}`")
+        by_seed[seed] = got
+    scaled = pd.DataFrame({s: _scale(proxy, v.to_numpy()) for s, v in by_seed.items()}, index=cand)
+    spread = float((scaled.max(axis=1) - scaled.min(axis=1)).max())
+    rest = pd.Series(_scale(proxy, seed0.to_numpy()), index=seed0.index).drop(cand)
+    rows = []
+    for seed, scores in by_seed.items():
+        accs, gaps = [], []
+        for k in DRAWS:
+            draw = list(dict.fromkeys(metrics.paper_sample(k, 3000, True)))
+            inside = scores.reindex([a for a in draw if a in scores.index])
+            best = inside.idxmax()  # first argmax in draw order, as np.argmax
+            accs.append(float(truth.loc[best]))
+            outside = rest.reindex([a for a in draw if a not in scores.index])
+            gaps.append(float(_scale(proxy, [inside.max()])[0] - outside.max()))
+        rows.append(dict(dataset=dataset, proxy=proxy, seed=seed, **{f"draw{k}": a for k, a in zip(DRAWS, accs)},
+                         acc_mean=float(np.mean(accs)), acc_std=float(np.std(accs, ddof=1)),
+                         margin=min(gaps) / spread if spread > 0 else float("inf")))
+    return pd.DataFrame(rows)
+
+
+def _seeds(text: str) -> list[int]:
+    if "-" in text:
+        lo, hi = map(int, text.split("-"))
+        return list(range(lo, hi + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--proxy", default="synflow")
+    ap.add_argument("--datasets", default="cifar10,cifar100,ImageNet16-120")
+    ap.add_argument("--seeds", default="1-20", help="e.g. 1-20 or 3,7")
+    ap.add_argument("--top-k", type=int, default=20)
+    ap.add_argument("--resolution", type=int, default=32)
+    a = ap.parse_args(argv)
+    for d in a.datasets.split(","):
+        run(d, a.proxy, _seeds(a.seeds), a.top_k, a.resolution, progress=True)
+        print(acc_by_seed(d, a.proxy, _seeds(a.seeds), a.top_k, a.resolution).round(3).to_string(),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
