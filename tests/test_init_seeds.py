@@ -64,3 +64,69 @@ def test_a_family_still_filling_at_the_asked_resolution_keeps_its_larger_fallbac
     cache(8, 20)  # now the same sample at 8x8: the asked resolution wins the tie
     frame, used = read()
     assert used == {"synflow": 8} and frame["synflow"].notna().sum() == 20
+
+
+def test_philox_matches_random123_known_answers():
+    from aznas_core.validation.cuda_rng import philox4x32_10
+
+    kat = [((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+           ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+           ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+            (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1))]
+    for counter, key, out in kat:
+        assert tuple(int(w) for w in philox4x32_10(counter, key)) == out
+
+
+def test_cuda_normal_reproduces_what_pytorch_printed_on_a_gpu():
+    """`torch.manual_seed(0); torch.randn(8, 8, device="cuda")`, first three rows as PyTorch
+    printed them (4 decimals) on a CUDA device: one call, element i from thread i."""
+    import numpy as np
+
+    from aznas_core.validation.cuda_rng import cuda_normal
+
+    printed = [[-0.9247, -0.4253, -2.6438, 0.1452, -0.1209, -0.5797, -0.6229, -0.3284],
+               [-1.0745, -0.3631, -1.6711, 2.2655, 0.3117, -0.1842, 1.2866, 1.1820],
+               [-0.1271, 1.2169, 1.4353, 1.0605, -0.4941, -1.4244, -0.7244, -1.2973]]
+    ours = cuda_normal(seed=0, call=0, numel=64, std=1.0).reshape(8, 8)[:3]
+    assert np.abs(ours - np.array(printed)).max() <= 0.5e-4 + 1e-7  # equal to the printed digits
+    # the next call starts a new Philox block (offset + 4): different numbers
+    assert not np.allclose(cuda_normal(0, 1, 64, 1.0), cuda_normal(0, 0, 64, 1.0))
+
+
+def test_authors_init_draws_one_call_per_conv_and_linear_in_module_order():
+    import math
+
+    import numpy as np
+
+    from aznas_core.proxies.gradient import prunable
+    from aznas_core.spaces import nb201
+    from aznas_core.validation.cuda_rng import cuda_normal
+
+    arch = "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|nor_conv_1x1~0|avg_pool_3x3~1|none~2|"
+    model = nb201.build(arch, "cifar100", prune=True)
+    assert init_seeds.authors_init(model, seed=3, call=7) == 7 + 8 + 15 * 2
+    layers = prunable(model)
+    stem, head = layers[0].weight, layers[-1].weight
+    assert np.array_equal(stem.detach().numpy().ravel(), cuda_normal(3, 7, 16 * 27, math.sqrt(2 / 27)))
+    assert np.array_equal(head.detach().numpy().ravel(),
+                          cuda_normal(3, 7 + 8 + 15 * 2 - 1, 100 * 64, math.sqrt(2 / 64)))
+    assert float(layers[-1].bias.abs().sum()) == 0.0
+
+
+@pytest.mark.slow
+def test_authors_stream_recomputes_the_committed_run_and_gives_the_papers_acc():
+    """Draw 1 on CIFAR-10 recomputed equals the committed row; the committed five draws give the
+    paper's Synflow 'Acc.' (mean and std) on every dataset to the reported digits."""
+    import pandas as pd
+
+    from aznas_core.reported import reported
+
+    committed = pd.read_csv(init_seeds.AUTHORS_STREAM)
+    fresh = init_seeds.authors_stream_acc("cifar10", 32, draws=(1,)).iloc[0]
+    row = committed.query("dataset == 'cifar10' and resolution == 32 and draw == 1").iloc[0]
+    assert (fresh["arch"], fresh["acc"]) == (row["arch"], pytest.approx(row["acc"]))
+    assert fresh["synflow"] == pytest.approx(row["synflow"], rel=1e-9)
+    paper = reported("P-T1").query("label == 'Synflow' and metric == 'Acc'").set_index("dataset")
+    for d in DATASETS:
+        acc = committed.query("dataset == @d and resolution == 32")["acc"]
+        assert round(acc.mean(), 2) == paper.loc[d, "value"] and round(acc.std(), 2) == paper.loc[d, "std"]

@@ -1,6 +1,7 @@
 """How much a baseline's "Acc." depends on its random initialisation (and random input).
 
     python -m aznas_core.validation.init_seeds --proxy synflow --seeds 1-20
+    python -m aznas_core.validation.init_seeds --authors-stream
 
 The paper's "Acc." (Table 1) is the accuracy of the first argmax of a proxy in each of five
 fixed draws of 3,000 architectures: a statistic of the very top of each draw. A proxy on
@@ -18,15 +19,21 @@ at each seed with the argmax restricted to them. `acc_by_seed` also reports, per
 margin that justifies the restriction: how far the best candidate stays above every
 non-candidate's seed-0 score, in units of the largest seed-to-seed spread seen among the
 candidates (a non-candidate would need to move that many spreads to take the argmax).
+
+`authors_stream_acc` replays the authors' own weights instead (`authors_init`, from the CUDA
+stream that `cuda_rng` emulates): it gives the paper's Synflow "Acc." to the printed digits.
 """
 from __future__ import annotations
 
 import argparse
+import math
 
 import numpy as np
 import pandas as pd
+import torch
 
 from aznas_core import metrics, report, sweep
+from aznas_core.data import PROJECT_ROOT
 from aznas_core.proxies import Config
 
 DRAWS = (1, 2, 3, 4, 5)  # the paper's 'Acc.' seeds (PROTOCOLS.md C.5)
@@ -108,6 +115,64 @@ def acc_by_seed(dataset: str, proxy: str, seeds, top_k: int = 20,
     return pd.DataFrame(rows)
 
 
+def authors_init(model: torch.nn.Module, seed: int, call: int) -> int:
+    """Initialise `model` as the authors' Synflow harness does on the GPU (PROTOCOLS.md A4):
+    Kaiming-normal fan-in weights for every conv and linear layer in module order, drawn from
+    CUDA's generator (`cuda_rng.cuda_normal`) starting at its `call`-th draw since
+    `manual_seed(seed)`; zero biases. Returns the index of the next draw."""
+    from aznas_core.proxies.gradient import prunable
+    from aznas_core.validation.cuda_rng import cuda_normal
+
+    with torch.no_grad():
+        for m in prunable(model):
+            std = math.sqrt(2.0) / math.sqrt(m.weight[0].numel())  # gain(relu) / sqrt(fan_in)
+            m.weight.copy_(torch.from_numpy(cuda_normal(seed, call, m.weight.numel(), std))
+                           .reshape(m.weight.shape))
+            if m.bias is not None:
+                m.bias.zero_()
+            call += 1
+    return call
+
+
+def authors_stream_acc(dataset: str, resolution: int = 32, top_k: int = 20,
+                       draws=DRAWS) -> pd.DataFrame:
+    """Synflow's 'Acc.' with the authors' own random weights: per draw k (their run after
+    `prepare_seed(k)`), the 3,000 sampled networks in order, each initialised from the CUDA
+    stream where the previous one left it (8 + 15 x (#conv edges) draws per network), every
+    occurrence of a duplicate with its own weights. Only each draw's `candidates` are scored
+    (the others only advance the stream; `acc_by_seed`'s margin shows they cannot win).
+    One row per draw: the selected architecture, its score and accuracy."""
+    from aznas_core.proxies.synflow import synflow_score
+    from aznas_core.spaces import nb201
+
+    cand = set(candidates(dataset, "synflow", top_k, resolution))
+    full, _ = report.comparison_frame(dataset, ["synflow"], resolution=resolution)
+    truth = full.set_index("arch")["acc"]
+    draws_of = {}
+    rows = []
+    for k in draws:
+        call, best = 0, (-math.inf, None)
+        for arch in metrics.paper_sample(k, 3000, True):
+            if arch not in draws_of:  # stem, 2 x 3 in the reductions, classifier, cell convs
+                draws_of[arch] = 8 + 15 * sum(op.startswith("nor_conv") for op in nb201.parse(arch))
+            if arch in cand:
+                model = nb201.build(arch, dataset, prune=True)
+                authors_init(model, k, call)
+                score = synflow_score(model.train(), resolution)
+                if score > best[0]:  # first occurrence wins ties, as np.argmax
+                    best = (score, arch)
+            call += draws_of[arch]
+        rows.append(dict(dataset=dataset, resolution=resolution, draw=k, arch=best[1],
+                         synflow=best[0], acc=float(truth.loc[best[1]]), draws_used=call))
+    return pd.DataFrame(rows)
+
+
+#: `authors_stream_acc` for every dataset (and ImageNet16-120 at both sizes), committed
+AUTHORS_STREAM = PROJECT_ROOT / "data" / "validation" / "authors_stream_synflow.csv"
+AUTHORS_STREAM_RUNS = (("cifar10", 32), ("cifar100", 32), ("ImageNet16-120", 16),
+                       ("ImageNet16-120", 32))
+
+
 def _seeds(text: str) -> list[int]:
     if "-" in text:
         lo, hi = map(int, text.split("-"))
@@ -122,7 +187,15 @@ def main(argv=None):
     ap.add_argument("--seeds", default="1-20", help="e.g. 1-20 or 3,7")
     ap.add_argument("--top-k", type=int, default=20)
     ap.add_argument("--resolution", type=int, default=32)
+    ap.add_argument("--authors-stream", action="store_true",
+                    help=f"instead: Synflow's 'Acc.' with the authors' CUDA weights, every dataset "
+                         f"-> {AUTHORS_STREAM.relative_to(PROJECT_ROOT)}")
     a = ap.parse_args(argv)
+    if a.authors_stream:
+        runs = [authors_stream_acc(d, r, a.top_k) for d, r in AUTHORS_STREAM_RUNS]
+        pd.concat(runs, ignore_index=True).to_csv(AUTHORS_STREAM, index=False, float_format="%.10g")
+        print(pd.read_csv(AUTHORS_STREAM).to_string())
+        return
     for d in a.datasets.split(","):
         run(d, a.proxy, _seeds(a.seeds), a.top_k, a.resolution, progress=True)
         print(acc_by_seed(d, a.proxy, _seeds(a.seeds), a.top_k, a.resolution).round(3).to_string(),

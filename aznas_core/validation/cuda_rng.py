@@ -1,0 +1,58 @@
+"""The random numbers `torch.Tensor.normal_` draws on a CUDA device, emulated on the CPU.
+
+Why: the authors' "Acc." runs (PROTOCOLS.md C.5) seed once per run and initialise every
+sampled network *on the GPU* (Synflow's harness moves the copy to CUDA before its Kaiming
+init), so their weights come from CUDA's Philox generator, which no CPU generator
+reproduces. Its algorithm is public, though:
+
+* PyTorch's `normal_` kernel (`distribution_nullary_kernel`, 256 threads a block, at most
+  SMs x (threads per SM / 256) blocks) initialises one cuRAND Philox4x32-10 state per thread
+  with `curand_init(seed, subsequence=thread index, offset=generator offset)`, and for a
+  tensor with no more elements than threads (every NAS-Bench-201 weight, up to 36,864, on any
+  GPU with 18 SMs or more) element i is the first of thread i's `curand_normal4`. Each call
+  then advances the generator's offset by 4, whatever the size.
+* `curand_normal4` turns the 4 words of one Philox block into 4 normals by Box-Muller:
+  u = x 2^-32 + 2^-33, v = y 2pi 2^-32 + pi 2^-32, normal = sqrt(-2 log u) sin v.
+
+The Philox block is exact here (checked against Random123's known answers). The Box-Muller
+step is not bit-exact: the device uses the hardware `__sincosf` and its own `logf`, so a value
+can differ from the GPU's by about 1e-6 relative. That is far below the gaps that decide which
+architecture a proxy selects. Only a GPU can confirm the last digits.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+_W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
+_LO = np.uint64(0xFFFFFFFF)
+_TWO_POW_M32 = np.float32(2.3283064e-10)  # CURAND_2POW32_INV
+_TWO_POW_M32_2PI = np.float32(np.float32(2.3283064e-10) * np.float32(6.2831855))
+
+
+def philox4x32_10(counter, key) -> tuple[np.ndarray, ...]:
+    """Philox4x32-10 (Salmon et al. 2011): four 32-bit counter words (arrays broadcast
+    together) and two key words -> four 32-bit output words (uint32 arrays)."""
+    c0, c1, c2, c3 = (np.asarray(c, dtype=np.uint64) & _LO for c in counter)
+    k0, k1 = np.uint64(key[0]) & _LO, np.uint64(key[1]) & _LO
+    for r in range(10):
+        p0, p1 = _M0 * c0, _M1 * c2  # 32 x 32 -> 64 bits: exact in uint64
+        c0, c1, c2, c3 = (p1 >> np.uint64(32)) ^ c1 ^ k0, p1 & _LO, (p0 >> np.uint64(32)) ^ c3 ^ k1, p0 & _LO
+        if r < 9:
+            k0, k1 = (k0 + _W0) & _LO, (k1 + _W1) & _LO
+    return tuple(np.broadcast_to(c, np.broadcast(c0, c1, c2, c3).shape).astype(np.uint32)
+                 for c in (c0, c1, c2, c3))
+
+
+def cuda_normal(seed: int, call: int, numel: int, std: float, mean: float = 0.0) -> np.ndarray:
+    """float32 values of `normal_(mean, std)` on a CUDA tensor of `numel` elements that is
+    the generator's `call`-th random call since `manual_seed(seed)` (offset 4 x call), for
+    `numel` at most the kernel's thread count (see the module docstring)."""
+    i = np.arange(numel, dtype=np.uint64)
+    offset = np.uint64(call)  # the generator offset is 4 * call: Philox block `call`
+    x, y, _, _ = philox4x32_10((offset & _LO, offset >> np.uint64(32), i & _LO, i >> np.uint64(32)),
+                               (seed & 0xFFFFFFFF, seed >> 32))
+    u = x.astype(np.float32) * _TWO_POW_M32 + np.float32(_TWO_POW_M32 / np.float32(2))
+    v = y.astype(np.float32) * _TWO_POW_M32_2PI + np.float32(_TWO_POW_M32_2PI / np.float32(2))
+    z = np.sqrt(np.float32(-2) * np.log(u)) * np.sin(v)
+    return (z.astype(np.float32) * np.float32(std) + np.float32(mean)).astype(np.float32)
