@@ -110,7 +110,7 @@ def test_authors_init_draws_one_call_per_conv_and_linear_in_module_order():
     assert np.array_equal(stem.detach().numpy().ravel(), cuda_normal(3, 7, 16 * 27, math.sqrt(2 / 27)))
     assert np.array_equal(head.detach().numpy().ravel(),
                           cuda_normal(3, 7 + 8 + 15 * 2 - 1, 100 * 64, math.sqrt(2 / 64)))
-    assert float(layers[-1].bias.abs().sum()) == 0.0
+    assert float(layers[-1].bias.detach().abs().sum()) == 0.0
 
 
 @pytest.mark.slow
