@@ -130,3 +130,21 @@ def test_authors_stream_recomputes_the_committed_run_and_gives_the_papers_acc():
     for d in DATASETS:
         acc = committed.query("dataset == @d and resolution == 32")["acc"]
         assert round(acc.mean(), 2) == paper.loc[d, "value"] and round(acc.std(), 2) == paper.loc[d, "std"]
+
+
+def test_stream_calls_are_eight_fixed_layers_plus_one_per_conv_edge_per_cell():
+    """Stem, the two reductions' 3 convs each and the classifier, plus 15 cells' conv edges;
+    the committed replay advanced the stream by exactly that over each draw."""
+    import pandas as pd
+
+    from aznas_core.bench import sample_archs
+    from aznas_core.spaces import nb201
+
+    def by_hand(arch):
+        return 8 + 15 * sum(op.startswith("nor_conv") for op in nb201.parse(arch))
+
+    for arch in sample_archs(12, seed=3):
+        assert init_seeds.stream_calls(arch, "cifar100") == by_hand(arch)
+    committed = pd.read_csv(init_seeds.AUTHORS_STREAM)
+    for row in committed.itertuples():
+        assert row.draws_used == sum(map(by_hand, metrics.paper_sample(row.draw, 3000, True)))

@@ -26,6 +26,7 @@ stream that `cuda_rng` emulates): it gives the paper's Synflow "Acc." to the pri
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 
 import numpy as np
@@ -99,18 +100,17 @@ def acc_by_seed(dataset: str, proxy: str, seeds, top_k: int = 20,
     scaled = pd.DataFrame({s: _scale(proxy, v.to_numpy()) for s, v in by_seed.items()}, index=cand)
     spread = float((scaled.max(axis=1) - scaled.min(axis=1)).max())
     rest = pd.Series(_scale(proxy, seed0.to_numpy()), index=seed0.index).drop(cand)
+    drawn = {k: set(metrics.paper_sample(k, 3000, True)) for k in DRAWS}
     rows = []
     for seed, scores in by_seed.items():
-        accs, gaps = [], []
-        for k in DRAWS:
-            draw = list(dict.fromkeys(metrics.paper_sample(k, 3000, True)))
-            inside = scores.reindex([a for a in draw if a in scores.index])
-            best = inside.idxmax()  # first argmax in draw order, as np.argmax
-            accs.append(float(truth.loc[best]))
-            outside = rest.reindex([a for a in draw if a not in scores.index])
-            gaps.append(float(_scale(proxy, [inside.max()])[0] - outside.max()))
+        # the paper's 'Acc.' with the argmax restricted to the candidates (the others -inf)
+        frame = pd.DataFrame({"arch": truth.index, "acc": truth.to_numpy(),
+                              proxy: scores.reindex(truth.index).fillna(-np.inf).to_numpy()})
+        mean, std, accs = metrics.paper_acc(frame, [proxy], "acc", method="-", seeds=DRAWS)
+        gaps = [float(_scale(proxy, [scores[scores.index.isin(drawn[k])].max()])[0]
+                      - rest[rest.index.isin(drawn[k])].max()) for k in DRAWS]
         rows.append(dict(dataset=dataset, proxy=proxy, seed=seed, **{f"draw{k}": a for k, a in zip(DRAWS, accs)},
-                         acc_mean=float(np.mean(accs)), acc_std=float(np.std(accs, ddof=1)),
+                         acc_mean=mean, acc_std=std,
                          margin=min(gaps) / spread if spread > 0 else float("inf")))
     return pd.DataFrame(rows)
 
@@ -134,34 +134,41 @@ def authors_init(model: torch.nn.Module, seed: int, call: int) -> int:
     return call
 
 
+@functools.lru_cache(maxsize=None)
+def stream_calls(arch: str, dataset: str) -> int:
+    """The CUDA `normal_` calls `authors_init` makes on `arch`'s network: one per conv and
+    linear layer, dead edges included (the authors initialise every module)."""
+    from aznas_core.proxies.gradient import prunable
+    from aznas_core.spaces import nb201
+
+    return len(prunable(nb201.build(arch, dataset, prune=True)))
+
+
 def authors_stream_acc(dataset: str, resolution: int = 32, top_k: int = 20,
                        draws=DRAWS) -> pd.DataFrame:
     """Synflow's 'Acc.' with the authors' own random weights: per draw k (their run after
     `prepare_seed(k)`), the 3,000 sampled networks in order, each initialised from the CUDA
-    stream where the previous one left it (8 + 15 x (#conv edges) draws per network), every
-    occurrence of a duplicate with its own weights. Only each draw's `candidates` are scored
-    (the others only advance the stream; `acc_by_seed`'s margin shows they cannot win).
-    One row per draw: the selected architecture, its score and accuracy."""
+    stream where the previous one left it, every occurrence of a duplicate with its own
+    weights. Only each draw's `candidates` are scored; the others only advance the stream, by
+    `authors_init`'s call count on their network (`acc_by_seed`'s margin shows they cannot
+    win). One row per draw: the selected architecture, its score and accuracy."""
     from aznas_core.proxies.synflow import synflow_score
     from aznas_core.spaces import nb201
 
     cand = set(candidates(dataset, "synflow", top_k, resolution))
     full, _ = report.comparison_frame(dataset, ["synflow"], resolution=resolution)
     truth = full.set_index("arch")["acc"]
-    draws_of = {}
     rows = []
     for k in draws:
         call, best = 0, (-math.inf, None)
         for arch in metrics.paper_sample(k, 3000, True):
-            if arch not in draws_of:  # stem, 2 x 3 in the reductions, classifier, cell convs
-                draws_of[arch] = 8 + 15 * sum(op.startswith("nor_conv") for op in nb201.parse(arch))
             if arch in cand:
                 model = nb201.build(arch, dataset, prune=True)
                 authors_init(model, k, call)
                 score = synflow_score(model.train(), resolution)
                 if score > best[0]:  # first occurrence wins ties, as np.argmax
                     best = (score, arch)
-            call += draws_of[arch]
+            call += stream_calls(arch, dataset)
         rows.append(dict(dataset=dataset, resolution=resolution, draw=k, arch=best[1],
                          synflow=best[0], acc=float(truth.loc[best[1]]), draws_used=call))
     return pd.DataFrame(rows)

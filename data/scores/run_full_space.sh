@@ -6,8 +6,10 @@
 #           ImageNet16-120 at both 16x16 and 32x32; then the costly families on the fixed
 #           3,000 (which contains the 1,042 of Figs. 4/9), cheapest first;
 #   tenas D TE-NAS (ntk + linear_region) on dataset D, through fixed 300 / 600 / the 1,042 to
-#           the fixed 3,000: ~10 s/arch at 32x32 on one CPU core (about 8 CPU-hours per
-#           dataset), so best on a GPU: `DEVICE=cuda WORKERS=8 bash ... tenas cifar10`;
+#           the fixed 3,000: 12-14 s/arch at 32x32 and ~3.6 s/arch at 16x16 per worker with
+#           both cores busy (about 12 CPU-hours per dataset at 32x32), so best on a GPU:
+#           `DEVICE=cuda WORKERS=8 bash ... tenas cifar10`; ImageNet16-120 takes a resolution
+#           (`tenas ImageNet16-120 16`; default 32);
 #   naslib  our proxies on NASLib's 725 archs of CIFAR-10, for the proxies page (done).
 # Measured here on 2026-12-01 (wall time per architecture, one worker per core, both busy):
 # synflow 0.07-0.09 s, naswot 0.19 s, zen 0.17 s at 32x32, all three 0.06 s at 16x16; zico
@@ -46,9 +48,10 @@ case "${1:?lane: a, b, tenas or naslib}" in
      costly gradsign $C100
      costly $GRAD $C100
      costly grasp $C100; costly grasp $IN32 ;;
-  tenas)  # one dataset per lane: tenas cifar10 | tenas cifar100 | tenas ImageNet16-120 (at 32x32);
+  tenas)  # one dataset per lane: tenas cifar10 | tenas cifar100 | tenas ImageNet16-120 [32|16];
      # through the nested samples, so each finished one is usable before the 3,000 is done
-     d="--dataset ${2:?tenas needs a dataset}"; [ "$2" = ImageNet16-120 ] && d="$IN32"
+     d="--dataset ${2:?tenas needs a dataset}"
+     [ "$2" = ImageNet16-120 ] && d="--dataset ImageNet16-120 --resolution ${3:-32}"
      for s in fixed300 fixed600 uniform1042 fixed3000; do
        run $d --subset $s --chunk-size 25 --proxies ntk,linear_region
      done ;;
