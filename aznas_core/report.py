@@ -360,6 +360,27 @@ def pair_nonlinear_kendall(frame: pd.DataFrame, columns, truth: str = "acc") -> 
     return out
 
 
+def pair_difference_ci(frame: pd.DataFrame, first, second, truth: str = "acc",
+                       n_boot: int = 200, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+    """How far apart two cells of `pair_nonlinear_kendall` really are: tau(first) - tau(second)
+    on `frame`, each a pair of proxies combined by Eq. 12 (a pair (a, a) is a's raw score), and
+    a paired percentile-bootstrap CI of that difference (both taus on the same resampled
+    architectures, aggregated within each resample). Returns (difference, low, high)."""
+    def tau(f, pair):
+        a, b = pair
+        s = f[a] if a == b else aggregate.nonlinear(f, [a, b])
+        return metrics.kendall_tau(s, f[truth])
+
+    def diff(f):
+        return tau(f, first) - tau(f, second)
+
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+    boots = [diff(frame.iloc[rng.integers(0, n, n)].reset_index(drop=True)) for _ in range(n_boot)]
+    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
+    return float(diff(frame)), float(lo), float(hi)
+
+
 def ms_per_arch(cache: pd.DataFrame, proxies) -> float:
     """Mean milliseconds per architecture of the scoring passes that produced `proxies`,
     from a sweep cache in long format (`sweep.read_cache`: one row per (arch, proxy) with

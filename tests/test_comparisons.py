@@ -63,6 +63,21 @@ def test_pair_nonlinear_kendall_diagonal_is_raw_score_offdiagonal_is_eq12():
         stats.kendalltau(nl, f["acc"]).statistic)
 
 
+def test_pair_difference_is_the_difference_of_pair_taus_and_its_ci_is_paired():
+    rng = np.random.default_rng(1)
+    acc = rng.normal(size=60)
+    f = pd.DataFrame({"x": acc + rng.normal(size=60), "y": rng.normal(size=60),
+                      "z": acc + 0.1 * rng.normal(size=60), "acc": acc})
+    m = report.pair_nonlinear_kendall(f, ["x", "y", "z"])
+    d, lo, hi = report.pair_difference_ci(f, ("x", "z"), ("x", "y"), n_boot=100)
+    assert d == pytest.approx(m.loc["x", "z"] - m.loc["x", "y"]) and 0 < lo <= d <= hi
+    # a cell against itself: zero in every resample (the CI is paired, not two marginal CIs)
+    assert report.pair_difference_ci(f, ("x", "y"), ("y", "x"), n_boot=50) == (0.0, 0.0, 0.0)
+    # a pair (a, a) is a's raw score, the diagonal of the matrix
+    d, _, _ = report.pair_difference_ci(f, ("z", "z"), ("y", "y"), n_boot=10)
+    assert d == pytest.approx(m.loc["z", "z"] - m.loc["y", "y"])
+
+
 def test_ms_per_arch_counts_each_pass_once_and_adds_families():
     cache = pd.DataFrame({
         "arch": ["A", "A", "A", "B", "B", "B"],
