@@ -40,3 +40,16 @@ def test_gaussian_source_has_no_labels_and_batches_are_seeded_per_arch():
 def test_unknown_source_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown input source"):
         inputs.make_batch("cifar10-real", 2, 8, 10, torch.Generator())
+
+
+def test_the_substitutes_images_are_the_gaussian_batch_so_label_free_proxies_match_exactly():
+    """Synthetic CIFAR-10 adds labels to the very Gaussian images `gaussian` draws: a proxy that
+    reads no labels (TE-NAS's NTK) gives the same value on either source."""
+    from aznas_core.proxies import score
+
+    arch = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
+    syn = Config(dataset="cifar10", batch_size=8, resolution=8)
+    gau = Config(dataset="cifar10", batch_size=8, resolution=8, inputs="gaussian")
+    a, b = Batch.for_arch(arch, syn, {"data"}), Batch.for_arch(arch, gau, {"data"})
+    assert torch.equal(a.x, b.x) and a.y is not None and b.y is None
+    assert score(arch, ["ntk"], config=syn) == score(arch, ["ntk"], config=gau)
