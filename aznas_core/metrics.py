@@ -28,14 +28,19 @@ def spearman_rho(score, truth) -> float:
     return float(stats.spearmanr(s, t).statistic)
 
 
+def percentile_bootstrap(statistic, n, n_boot=200, level=0.95, seed=0):
+    """Percentile bootstrap CI of `statistic(idx)` over `n` items resampled with replacement
+    (one `integers(0, n, n)` draw per resample, so every caller sees the same resamples)."""
+    rng = np.random.default_rng(seed)
+    vals = [statistic(rng.integers(0, n, n)) for _ in range(n_boot)]
+    lo, hi = np.quantile(vals, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
 def bootstrap_ci(score, truth, metric=kendall_tau, n_boot=200, level=0.95, seed=0):
     """Percentile bootstrap CI of `metric` over architectures (resampled with replacement)."""
     s, t = np.asarray(score, dtype=float), np.asarray(truth, dtype=float)
-    rng = np.random.default_rng(seed)
-    n = len(s)
-    vals = [metric(s[idx], t[idx]) for idx in (rng.integers(0, n, n) for _ in range(n_boot))]
-    lo, hi = np.quantile(vals, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
+    return percentile_bootstrap(lambda idx: metric(s[idx], t[idx]), len(s), n_boot, level, seed)
 
 
 #: The op list of the authors' sampler (xautodl's NAS-Bench-201 search space), in its order.

@@ -374,11 +374,9 @@ def pair_difference_ci(frame: pd.DataFrame, first, second, truth: str = "acc",
     def diff(f):
         return tau(f, first) - tau(f, second)
 
-    rng = np.random.default_rng(seed)
-    n = len(frame)
-    boots = [diff(frame.iloc[rng.integers(0, n, n)].reset_index(drop=True)) for _ in range(n_boot)]
-    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return float(diff(frame)), float(lo), float(hi)
+    lo, hi = metrics.percentile_bootstrap(
+        lambda idx: diff(frame.iloc[idx].reset_index(drop=True)), len(frame), n_boot, level, seed)
+    return float(diff(frame)), lo, hi
 
 
 def ms_per_arch(cache: pd.DataFrame, proxies) -> float:

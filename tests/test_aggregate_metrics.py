@@ -65,6 +65,14 @@ def test_bootstrap_ci_contains_the_estimate():
     assert lo < metrics.kendall_tau(x, y) < hi and hi - lo < 0.2
 
 
+def test_percentile_bootstrap_of_a_mean_has_the_normal_width():
+    # the 95% interval of the mean of n unit normals is about 2 * 1.96 / sqrt(n) wide
+    x = np.random.default_rng(1).normal(size=400)
+    lo, hi = metrics.percentile_bootstrap(lambda idx: x[idx].mean(), len(x), n_boot=400)
+    assert lo < x.mean() < hi
+    assert abs((hi - lo) / (2 * 1.96 / np.sqrt(400)) - 1) < 0.2
+
+
 def test_tie_methods_change_only_tied_entries():
     f = pd.DataFrame({"a": [1.0, 2.0, 2.0, 3.0], "b": [4.0, 3.0, 2.0, 1.0]})
     assert list(aggregate.ranks(f["a"], "min")) == [1, 2, 2, 4]
