@@ -121,13 +121,7 @@ def machine() -> dict:
     """What a runtime depends on besides the code: CPU model, torch build, threads."""
     import torch
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return dict(cpu=cpu, cores=os.cpu_count(), torch=torch.__version__, threads=1,
+    return dict(cpu=sweep.cpu_model(), cores=os.cpu_count(), torch=torch.__version__, threads=1,
                 python=platform.python_version(), date=time.strftime("%Y-%m-%d", time.gmtime()))
 
 

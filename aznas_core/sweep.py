@@ -139,9 +139,32 @@ def score_chunk(archs, proxies, cfg: Config, family: str | None = None) -> list[
         for proxy in proxies:
             rows.append(dict(arch=arch, index=space.index(arch), proxy=proxy,
                              value=float(values[proxy]), seconds=seconds))
+    made_on = kernels(cfg.device)
     for r in rows:
-        r.update(ident, aznas_core=__version__, torch=torch.__version__)
+        r.update(ident, aznas_core=__version__, torch=torch.__version__, kernels=made_on)
     return rows
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what `platform` knows."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
+def kernels(device: str = "cpu") -> str:
+    """What picks the floating-point kernels, so the last bits of a score, besides the code,
+    the torch build and the configuration: the CPU model and ATen's vector capability, or
+    the GPU. Shards record it, so a check of the cache knows when to expect equal bits."""
+    import torch
+
+    if str(device).startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"{cpu_model()} | {torch.backends.cpu.get_cpu_capability()}"
 
 
 # --------------------------------------------------------------------------------------
@@ -168,6 +191,9 @@ def write_shard(rows: list[dict], cfg: Config, root: Path | None = None,
     frame = pd.DataFrame(rows)[columns].sort_values(["index", "proxy"], ignore_index=True)
     meta = dict(schema=SCHEMA_VERSION, config=ident, rows=len(frame),
                 sha256=_rows_digest(frame, columns))
+    made_on = sorted({r["kernels"] for r in rows if "kernels" in r})
+    if made_on:  # where the rows were computed (a Dask worker's, not this process's)
+        meta["kernels"] = made_on
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            META_KEY: json.dumps(meta).encode()})
