@@ -176,7 +176,9 @@ def main(argv=None) -> int:
                         help="input size (default: the dataset's; e.g. 32 for ImageNet16-120)")
         sp.add_argument("--inputs", default="synthetic_cifar10",
                         help="source of the batches the authors took from the training set: "
-                             "synthetic_cifar10 (labelled substitute) or gaussian")
+                             "synthetic_cifar10 (default; the blog's labelled substitute), "
+                             "natural (1,834 real CIFAR-100 photographs of ten classes) or "
+                             "gaussian (unlabelled)")
         sp.add_argument("--variant", default="aznas",
                         help="aznas (the AZ-NAS authors' harness) or zc (zero-cost-nas/NASLib)")
         sp.add_argument("--device", default="cpu", help="cpu (default) or cuda")

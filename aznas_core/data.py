@@ -25,6 +25,12 @@ EXTERNAL_FILES = {
         "90 (dataset, arch, flops_m, params_m) rows from the NAS-Bench-201 API's "
         "get_cost_info, shipped with the project's shared data",
     ),
+    "natural_images/cifar100_first10_1834.npz": (
+        "222c49efb734ab5ecb9b41a3ee65dc1e4274987d854bc686da14be56e480ef71",
+        "1,834 real CIFAR-100 images of its first ten classes (MIT-licensed "
+        "Yukun-Guo/ModelGardener cifar10.npz files, deduplicated), shipped with the project's "
+        "shared data: see ../shared/data/README.md",
+    ),
     # NAS-Bench-Suite-Zero: zero-cost proxy scores precomputed by NASLib (see
     # aznas_core.benchmarks.zc_suite)
     "zc_suite/zc_nasbench201.json": (

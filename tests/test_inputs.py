@@ -1,4 +1,7 @@
-"""Inputs: Gaussian batches and the Synthetic CIFAR-10 substitute."""
+"""Inputs: Gaussian batches, the Synthetic CIFAR-10 substitute and the natural images."""
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -53,3 +56,90 @@ def test_the_substitutes_images_are_the_gaussian_batch_so_label_free_proxies_mat
     a, b = Batch.for_arch(arch, syn, {"data"}), Batch.for_arch(arch, gau, {"data"})
     assert torch.equal(a.x, b.x) and a.y is not None and b.y is None
     assert score(arch, ["ntk"], config=syn) == score(arch, ["ntk"], config=gau)
+
+
+ARCH = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
+
+
+def _natural(part, b=64, r=32, seed=5, dataset="cifar10"):
+    return inputs.make_batch("natural", b, r, 10, torch.Generator().manual_seed(seed),
+                             dataset=dataset, part=part)
+
+
+def test_natural_batches_never_repeat_an_image_and_the_two_batches_are_disjoint():
+    images, labels = inputs.natural_images()
+    assert images.shape == (1834, 3, 32, 32) and images.dtype == torch.uint8
+    assert sorted(labels.unique().tolist()) == list(range(10))
+    # the permutation the batch takes its images from: the first 2B entries, B each
+    perm = torch.randperm(1834, generator=torch.Generator().manual_seed(5))
+    assert len(set(perm[:128].tolist())) == 128
+    (x0, y0), (x1, y1) = _natural(0), _natural(1)
+    assert torch.equal(y0, labels[perm[:64]]) and torch.equal(y1, labels[perm[64:128]])
+    # every image of the batch is its source image, flipped or not, shifted by the crop:
+    # undo the normalisation and find each one among the 64 drawn (and only there)
+    mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in inputs.NORMALIZE["cifar10"])
+    raw = (x0 * std + mean).round()
+    src = images[perm[:64]].float()
+    for i in range(64):
+        centre = raw[i, :, 8:24, 8:24]  # inside any 4-pixel shift
+        found = []
+        for j in range(len(src)):
+            for img in (src[j], src[j].flip(-1)):
+                windows = img.unfold(1, 16, 1).unfold(2, 16, 1)  # (3, 17, 17, 16, 16)
+                if (windows == centre[:, None, None]).all(-1).all(-1).all(0).any():
+                    found.append(j)
+        assert found == [i] or (i in found and len(set(found)) == 1), (i, found)
+
+
+def test_natural_batches_are_identical_across_runs_and_processes():
+    x, y = _natural(1, b=16)
+    again = _natural(1, b=16)
+    assert torch.equal(x, again[0]) and torch.equal(y, again[1])
+    code = ("import torch; from aznas_core import inputs; "
+            "x, y = inputs.make_batch('natural', 16, 32, 10, torch.Generator().manual_seed(5), "
+            "dataset='cifar10', part=1); print(repr(x.double().sum().item()), y.tolist())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split(None, 1) == [repr(x.double().sum().item()), f"{y.tolist()}\n"]
+
+
+def test_natural_batch_at_16x16_is_the_2x2_box_filter_then_the_imagenet16_normalisation():
+    images, _ = inputs.natural_images()
+    small = inputs.resize(images[:3].float(), 16)
+    assert small.shape == (3, 3, 16, 16)
+    assert small[1, 2, 5, 7] == images[1, 2, 10:12, 14:16].float().mean()
+    x, _ = _natural(0, b=8, r=16, dataset="ImageNet16-120")
+    assert x.shape == (8, 3, 16, 16)
+    with pytest.raises(ValueError, match="must divide 32"):
+        inputs.resize(images[:1].float(), 12)
+
+
+def test_natural_batch_through_the_configuration_uses_one_permutation_for_both_batches():
+    cfg = Config(dataset="cifar100", batch_size=8, inputs="natural")
+    b = Batch.for_arch(ARCH, cfg, {"data", "data2", "labels"})
+    assert b.x.shape == b.x2.shape == (8, 3, 32, 32)
+    assert int(b.y.max()) < 10 and int(b.y2.max()) < 10  # labels 0..9 for a 100-way head
+    assert not torch.equal(b.x, b.x2)
+    too_big = Config(dataset="cifar10", batch_size=1000, inputs="natural")
+    with pytest.raises(ValueError, match="2 disjoint batches of 1000 need 2000 images"):
+        Batch.for_arch(ARCH, too_big, {"data", "data2"})
+
+
+def test_natural_source_scores_from_the_command_line():
+    out = subprocess.run([sys.executable, "-m", "aznas_core.cli", "score", ARCH, "--inputs",
+                          "natural", "--batch-size", "8", "--proxies", "gradsign,zico,snip"],
+                         capture_output=True, text=True, check=True)
+    import json
+    values = json.loads(out.stdout)
+    assert all(isinstance(values[p], float) for p in ("gradsign", "zico", "snip"))
+
+
+def test_missing_natural_images_is_the_one_line_data_error(tmp_path, monkeypatch):
+    from aznas_core import data
+
+    monkeypatch.setattr(data, "data_dirs", lambda: [tmp_path])
+    inputs.natural_images.cache_clear()
+    try:
+        with pytest.raises(data.DataError, match="missing data file 'natural_images/.*sha256 222c49"):
+            inputs.natural_images()
+    finally:
+        inputs.natural_images.cache_clear()

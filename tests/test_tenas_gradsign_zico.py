@@ -108,6 +108,11 @@ def test_gradsign_by_hand_on_a_linear_model():
     model = TinyLinear([[0.0, 0.0], [0.0, 0.0]])
     assert gradsign.gradsign(model, x, y) == pytest.approx(expected)
     assert gradsign.gradsign(model, x, y, method="vmap") == pytest.approx(expected)
+    # GradSign's zero-cost-nas reduction sums instead: |-3| + 1 + 3 + |-1| = 8 = 4 weights x 2
+    assert gradsign.gradsign(model, x, y, reduction="sum") == 8.0
+    assert gradsign.gradsign(model, x, y, reduction="both") == {"mean": 2.0, "sum": 8.0}
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        gradsign.gradsign(model, x, y, reduction="max")
 
 
 def test_gradsign_hooks_equal_vmap_and_one_sample_at_a_time():
@@ -138,6 +143,9 @@ def test_gradsign_counts_unreached_weights_as_zeros():
     x, y = torch.tensor([[1.0, 2.0]]), torch.tensor([0])
     alive = gradsign.gradsign(TinyLinear([[1.0, 0.0], [0.0, 1.0]]), x, y)
     assert gradsign.gradsign(Unused(), x, y) == pytest.approx(alive * 4 / 13)
+    # the sum ignores them: it only grows with the weights that get a gradient
+    assert gradsign.gradsign(Unused(), x, y, reduction="sum") == \
+        gradsign.gradsign(TinyLinear([[1.0, 0.0], [0.0, 1.0]]), x, y, reduction="sum")
 
 
 def test_zico_on_two_constructed_batches():

@@ -220,17 +220,19 @@ class Batch:
         """The batch `needs` asks for, seeded per (cfg, arch, stream); CPU tensors."""
         b, r = int(cfg.batch_size), cfg.input_resolution
         noise = lambda s: torch.randn(b, 3, r, r, generator=_generator(cfg.seed, arch, s))  # noqa: E731
-        data = lambda s: _inputs.make_batch(cfg.inputs, b, r, cfg.num_classes,  # noqa: E731
-                                            _generator(cfg.seed, arch, s))
+        data = lambda part: _inputs.make_batch(  # noqa: E731
+            cfg.inputs, b, r, cfg.num_classes,
+            _generator(cfg.seed, arch, _inputs.stream(cfg.inputs, part)),
+            dataset=cfg.dataset, part=part)
         out = cls(seed=cfg.seed, arch=arch)
         if "noise" in needs:
             out.noise = noise("input")  # the stream AZ-NAS has always used
         if "noise2" in needs:
             out.noise2 = noise("input2")
         if "data" in needs or "labels" in needs:
-            out.x, out.y = data("data")
+            out.x, out.y = data(0)
         if "data2" in needs:
-            out.x2, out.y2 = data("data2")
+            out.x2, out.y2 = data(1)
         return out
 
 

@@ -120,15 +120,27 @@ def sign_sum(model: nn.Module, x: torch.Tensor, y: torch.Tensor, method: str = "
         return _sign_sum_hooks(model, x, y)
 
 
+REDUCTIONS = ("mean", "sum")
+
+
 def gradsign(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device=None,
-             method: str = "hooks") -> float:
-    """GradSign of `model` on the labelled batch (x, y); larger is better."""
+             method: str = "hooks", reduction: str = "mean") -> float | dict[str, float]:
+    """GradSign of `model` on the labelled batch (x, y); larger is better.
+
+    reduction over the P weight elements of |sum_i sign(g_i)|: 'mean' (`nanmean`, the AZ-NAS
+    harness and GradSign's NASWOT-harness code), 'sum' (`nansum`, GradSign's zero-cost-nas
+    measure `grad_conflict.py`, and the paper's Sec. 4.3 "adding all the scores over the
+    weight parameters": it grows with #params), or 'both' ({'mean': ..., 'sum': ...} from one
+    pass). NaN becomes -inf."""
+    if reduction not in (*REDUCTIONS, "both"):
+        raise ValueError(f"reduction must be one of {[*REDUCTIONS, 'both']}, got {reduction!r}")
     if device is not None:
         model, x, y = model.to(device), x.to(device), y.to(device)
     sums = sign_sum(model, x, y, method)
     flat = torch.cat([s.reshape(-1) for s in sums.values()]).abs()
-    score = float(torch.nanmean(flat))
-    return -math.inf if math.isnan(score) else score
+    out = {"mean": float(torch.nanmean(flat)), "sum": float(torch.nansum(flat.double()))}
+    out = {k: -math.inf if math.isnan(v) else v for k, v in out.items()}
+    return out if reduction == "both" else out[reduction]
 
 
 # Registration (PROTOCOLS.md A8): one labelled data batch, PyTorch default init. Dead edges
@@ -138,11 +150,15 @@ from aznas_core.proxies import register_family  # noqa: E402
 
 @register_family(
     "gradsign",
-    proxies={"gradsign": "GradSign: mean |sum of per-sample gradient signs| (data batch)"},
-    inputs={"gradsign": {"data", "labels"}},
+    proxies={"gradsign": "GradSign: mean over weights of |sum of per-sample gradient signs| "
+                         "(the AZ-NAS harness's nanmean)",
+             "gradsign_sum": "GradSign: the same summed over weights (nansum: GradSign's "
+                             "zero-cost-nas measure and the paper's Sec. 4.3 text)"},
+    inputs={"gradsign": {"data", "labels"}, "gradsign_sum": {"data", "labels"}},
     init={"aznas": "pytorch_default"},
     reads_classifier=True,
     prune=True,
 )
 def gradsign_family(model: nn.Module, batch, cfg, proxies=None) -> dict[str, float]:
-    return {"gradsign": gradsign(model, batch.x, batch.y)}
+    both = gradsign(model, batch.x, batch.y, reduction="both")
+    return {"gradsign": both["mean"], "gradsign_sum": both["sum"]}
