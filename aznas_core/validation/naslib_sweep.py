@@ -24,13 +24,17 @@ def main(argv=None):
     ap.add_argument("--variant", default="zc")
     ap.add_argument("--proxies", default=None, help="comma-separated (default: NASLib's)")
     ap.add_argument("--datasets", default="cifar10,cifar100,ImageNet16-120")
+    ap.add_argument("--inputs", default="synthetic_cifar10",
+                    help="input source of the data-reading proxies (default synthetic_cifar10; "
+                         "natural: the real photographs)")
     args = ap.parse_args(argv)
     groups = [args.proxies.split(",")] if args.proxies else GROUPS
     for group in groups:
         for ds in args.datasets.split(","):
             archs = list(zc_suite.load("nb201", ds).arch)
             t = time.time()
-            s = sweep.run(archs=archs, proxies=group, cfg=Config(dataset=ds, variant=args.variant),
+            s = sweep.run(archs=archs, proxies=group, cfg=Config(dataset=ds, variant=args.variant,
+                                                              inputs=args.inputs),
                           workers=1, executor="serial", chunk_size=25, progress=False)
             print(ds, group, round(time.time() - t), s, flush=True)
 

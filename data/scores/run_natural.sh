@@ -1,0 +1,46 @@
+#!/bin/bash
+# Issue 23: the real-input baselines on the natural images (`--inputs natural`), in lanes of one
+# worker each (one lane per core on a 2-core CPU):
+#   a       gradsign (both reductions) on the 1,042 of Fig. 4 for the three datasets, then zico,
+#           the gradient family (grad_norm, snip, plain, fisher, jacob_cov, epe_nas) and grasp,
+#           CIFAR-10 first; then the synthetic input's gradsign_sum on the 1,042 (the reduction
+#           question on the input Table 1 has shown so far); then everything on the fixed 3,000;
+#   tenas   TE-NAS (ntk + linear_region) on CIFAR-10 through fixed 300 / 600 / the 1,042 (~13 s
+#           per architecture per worker at 32x32), then CIFAR-100, then ImageNet16-120 at 32x32;
+#   naslib  our zc-variant proxies on natural images on NASLib's 725 archs (proxies page).
+# ImageNet16-120 runs at 32x32, the resolution the paper's ImageNet16-120 numbers match.
+# Resumable: rerun and every command skips what is cached. Stop with `kill -- -PGID`.
+# It runs `python -m aznas_core.cli` from the current directory, so a sweep can run from a
+# snapshot checkout (git worktree) whose data/scores is a link to the main checkout's.
+#   setsid nohup nice -n 19 bash data/scores/run_natural.sh a >> /tmp/natural_a.log 2>&1 &
+set -u
+cd "$(dirname "$0")/../.."
+PY=${PY:-.venv/bin/python}
+A="$PY -m aznas_core.cli sweep --workers ${WORKERS:-1} --device ${DEVICE:-cpu}"
+GRAD=grad_norm,snip,plain,fisher,jacob_cov,epe_nas
+NAT="--inputs natural"
+DATASETS=("--dataset cifar10" "--dataset cifar100" "--dataset ImageNet16-120 --resolution 32")
+run() { echo "== $(date -u +%FT%TZ) $*"; $A "$@"; }
+costly() {  # one family on one dataset and subset, 25 archs a shard
+  run ${*:3} --subset "$2" --chunk-size 25 --proxies "$1"
+}
+case "${1:?lane: a, tenas or naslib}" in
+  a) for d in "${DATASETS[@]}"; do costly gradsign,gradsign_sum uniform1042 $d $NAT; done
+     for fam in zico $GRAD grasp; do
+       for d in "${DATASETS[@]}"; do costly $fam uniform1042 $d $NAT; done
+     done
+     for d in "${DATASETS[@]}"; do costly gradsign,gradsign_sum uniform1042 $d; done
+     for fam in gradsign,gradsign_sum zico $GRAD grasp; do
+       for d in "${DATASETS[@]}"; do costly $fam fixed3000 $d $NAT; done
+     done ;;
+  tenas)
+     for d in "${DATASETS[@]}"; do
+       for s in fixed300 fixed600 uniform1042; do costly ntk,linear_region $s $d $NAT; done
+     done ;;
+  naslib) for p in synflow,nwot $GRAD grasp; do
+       echo "== $(date -u +%FT%TZ) naslib $p"
+       $PY -m aznas_core.validation.naslib_sweep --proxies $p --inputs natural
+     done ;;
+  *) echo "unknown lane $1" >&2; exit 2 ;;
+esac
+echo "== $(date -u +%FT%TZ) lane $1 done"
