@@ -1,0 +1,14 @@
+"""What the notebooks show, as tested library functions: comparison-table building blocks
+(`common`), the paper's method comparisons (`methods`) and the status of every target
+(`targets`). `from aznas_core import report; report.X` reaches every public name of the three.
+"""
+from aznas_core.report.common import (AGGREGATIONS, DATASET_TITLES, DATASETS,  # noqa: F401
+                                      PROXY_LETTERS, RESULTS_DIR, combination_scores, compare,
+                                      kendall_table, parse_combination, write_results)
+from aznas_core.report.methods import (FIGURE_METHODS, MIN_ARCHS, SAMPLE_SIZES,  # noqa: F401
+                                       SUBSTITUTE, TABLE1_METHODS, Method, cached_scores,
+                                       claim_row, comparison_frame, documented_sample,
+                                       method_rows, method_scores, ms_per_arch,
+                                       pair_difference_ci, pair_nonlinear_kendall,
+                                       proxy_correlations, timed_ms_per_arch)
+from aznas_core.report.targets import TARGETS, Target, status_table  # noqa: F401
