@@ -12,3 +12,6 @@ from aznas_core.report.methods import (FIGURE_METHODS, MIN_ARCHS, SAMPLE_SIZES, 
                                        pair_difference_ci, pair_nonlinear_kendall,
                                        proxy_correlations, timed_ms_per_arch)
 from aznas_core.report.targets import TARGETS, Target, status_table  # noqa: F401
+from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # noqa: F401
+                                    BlogTable4, average_ranks_by_space, blog_spearman,
+                                    blog_table4, style_verdict, tasks_per_space)

@@ -1,0 +1,86 @@
+"""The blog notebooks' computations (aznas_core.report.blog): hand-computed values on tiny
+inputs, and each artifact's frame equal, byte for byte, to the committed results/<name>.csv."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from aznas_core import report
+from aznas_core.benchmarks import zc_suite
+from aznas_core.report import blog
+from aznas_core.report.common import RESULTS_DIR
+
+
+@pytest.fixture(scope="module")
+def sp():
+    return zc_suite.spearman_table()
+
+
+def assert_same_as_committed(frame, name, tmp_path):
+    """`frame` written as the notebook writes it gives the committed results/<name>.{csv,md}."""
+    csv, md = report.write_results(frame, name, tmp_path)
+    assert csv.read_text() == (RESULTS_DIR / f"{name}.csv").read_text(), name
+    assert md.read_text() == (RESULTS_DIR / f"{name}.md").read_text(), name
+
+
+def _long(values: dict) -> pd.DataFrame:
+    """{(space, task): {proxy: rho}} -> the long frame of zc_suite.spearman_table."""
+    return pd.DataFrame([{"space": s, "task": t, "proxy": p, "rho": v}
+                         for (s, t), d in values.items() for p, v in d.items()])
+
+
+# --------------------------------------------------------------------------------------
+# Table 4: average ranks
+# --------------------------------------------------------------------------------------
+def test_average_ranks_by_space_on_a_3x3_example():
+    # space a: task 1 ranks x>y>z, task 2 ranks y>x>z (x: 1, 2 -> 1.5; y: 2, 1 -> 1.5; z: 3)
+    # space b: one task, z>x>y; space c: no task
+    long = _long({("a", "t1"): {"x": 0.9, "y": 0.5, "z": 0.1},
+                  ("a", "t2"): {"x": 0.4, "y": 0.6, "z": 0.2},
+                  ("b", "t3"): {"x": 0.5, "y": 0.3, "z": 0.7}})
+    r = blog.average_ranks_by_space(long, ["x", "y", "z"], titles={"a": "A", "b": "B", "c": "C"})
+    assert list(r.columns) == ["A", "B", "C", "Overall"]
+    assert r["A"].to_dict() == {"x": 1.5, "y": 1.5, "z": 3.0}
+    assert r["B"].to_dict() == {"x": 2.0, "y": 3.0, "z": 1.0}
+    assert r["C"].isna().all()                      # a space without tasks
+    assert r["Overall"].round(6).to_dict() == {"x": round(5 / 3, 6), "y": 2.0, "z": round(7 / 3, 6)}
+
+
+def test_a_missing_proxy_is_ranked_among_the_others_only_and_tasks_are_counted():
+    long = _long({("a", "t1"): {"x": 0.9, "y": 0.5, "z": 0.1},
+                  ("a", "t2"): {"x": 0.4, "z": 0.2}})      # y has no value on t2
+    r = blog.average_ranks_by_space(long, ["x", "y", "z"], titles={"a": "A"})
+    assert r["A"].to_dict() == {"x": 1.0, "y": 2.0, "z": 2.5}
+    n = blog.tasks_per_space(long, ["x", "y", "z", "w"], titles={"a": "A"})
+    assert n["A"].to_dict() == {"x": 2, "y": 1, "z": 2, "w": 0}
+    assert n["Overall"].to_dict() == n["A"].to_dict()
+
+
+@pytest.fixture(scope="module")
+def t4(sp):
+    return blog.blog_table4(sp)
+
+
+def test_blog_table4_from_its_tables_1_to_3_differs_only_in_the_swapped_darts_cells(t4):
+    assert sorted(t4.inconsistent.index) == [("grasp", "DARTS"), ("grasp", "Overall"),
+                                             ("jacob_cov", "DARTS"), ("jacob_cov", "Overall")]
+    assert t4.inconsistent[("grasp", "DARTS")] == pytest.approx(0.2)
+    assert t4.darts_swap_matches
+    # the swap itself: exchanging NinaPro's values changes exactly two DARTS rows of the blog's data
+    b = blog.blog_spearman()
+    sw = blog._swap_darts_ninapro(b)
+    d = b[b["space"] == "darts"].set_index(["proxy", "task"])["rho"]
+    s = sw.set_index(["proxy", "task"])["rho"]
+    changed = s[s != d]
+    assert sorted(changed.index) == [("grasp", "ninapro"), ("jacob_cov", "ninapro")]
+    assert changed[("grasp", "ninapro")] == d[("jacob_cov", "ninapro")]
+
+
+def test_blog_table4_equals_the_committed_results(t4, tmp_path):
+    assert_same_as_committed(t4.results, "blog_table4", tmp_path)
+    assert_same_as_committed(t4.pool, "blog_table4_aznas", tmp_path)
+    assert_same_as_committed(t4.claims, "blog_table4_claims", tmp_path)
+    # the verdict's numbers are the table's
+    cmp = t4.table.dropna(subset=["delta"])
+    assert f"{int((cmp['delta'].abs() <= 0.5).sum())} of {len(cmp)}" in t4.verdict
+    assert list(t4.key_table.index) == blog.BLOG8
+    assert np.allclose(t4.key_table["Overall delta"], t4.overall.loc[blog.BLOG8, "delta"], equal_nan=True)
