@@ -84,3 +84,44 @@ def test_blog_table4_equals_the_committed_results(t4, tmp_path):
     assert f"{int((cmp['delta'].abs() <= 0.5).sum())} of {len(cmp)}" in t4.verdict
     assert list(t4.key_table.index) == blog.BLOG8
     assert np.allclose(t4.key_table["Overall delta"], t4.overall.loc[blog.BLOG8, "delta"], equal_nan=True)
+
+
+# --------------------------------------------------------------------------------------
+# Table 3: TransNAS-Bench-101 micro
+# --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def t3():
+    return blog.blog_table3()
+
+
+def test_blog_table3_equals_the_committed_results(t3, tmp_path):
+    assert_same_as_committed(t3.table.assign(tolerance=np.where(t3.table["delta"].notna(), 0.1, np.nan)),
+                             "blog_table3", tmp_path)
+    assert_same_as_committed(t3.extended[["proxy", "task", "reproduced", "n_archs"]], "blog_table3_extended",
+                             tmp_path)
+
+
+def test_blog_table3_cells_are_spearman_of_the_suite_file_and_the_spread_brackets_them(t3):
+    f = zc_suite.load("tnb101_micro", "jigsaw")
+    row = t3.table.set_index(["proxy", "task"]).loc[("snip", "jigsaw")]
+    assert row["reproduced"] == pytest.approx(f["snip"].rank().corr(f["val_accuracy"].rank()))
+    assert row["delta"] == pytest.approx(row["reproduced"] - row["reported"])
+    ok = t3.compared
+    assert ((ok["subset_lo"] <= ok["reproduced"] + 0.05) & (ok["reproduced"] - 0.05 <= ok["subset_hi"])).all()
+    assert t3.table.loc[t3.table["proxy"] == "synflow", "note"].eq("not in data").all()
+    # the verdict counts what the table says
+    assert f"{int((ok['delta'].abs() <= 0.1).sum())} of {len(ok)} cells" in t3.verdict
+    assert list(t3.key_table.columns[:3]) == [("object_classification", k) for k in ("reported", "reproduced", "delta")]
+
+
+def test_save_figure_is_byte_stable(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    blog.save_figure(fig, "a", dpi=50, salt="s", results_dir=tmp_path / "1")
+    blog.save_figure(fig, "a", dpi=50, salt="s", results_dir=tmp_path / "2")
+    plt.close(fig)
+    for ext in ("png", "svg"):
+        assert (tmp_path / "1" / f"a.{ext}").read_bytes() == (tmp_path / "2" / f"a.{ext}").read_bytes()

@@ -13,5 +13,7 @@ from aznas_core.report.methods import (FIGURE_METHODS, MIN_ARCHS, SAMPLE_SIZES, 
                                        proxy_correlations, timed_ms_per_arch)
 from aznas_core.report.targets import TARGETS, Target, status_table  # noqa: F401
 from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # noqa: F401
-                                    BlogTable4, average_ranks_by_space, blog_spearman,
-                                    blog_table4, style_verdict, tasks_per_space)
+                                    TABLE3_TASKS, BlogTable3, BlogTable4,
+                                    average_ranks_by_space, blog_spearman, blog_table3,
+                                    blog_table4, plot_blog_table3, save_figure, style_verdict,
+                                    tasks_per_space)

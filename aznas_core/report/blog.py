@@ -5,13 +5,14 @@ model-scoring page. The notebooks read parameters, call these, show and check cl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from aznas_core import metrics
 from aznas_core.benchmarks import zc_suite
-from aznas_core.report.common import write_results
+from aznas_core.report.common import RESULTS_DIR, write_results
 from aznas_core.reported import reported
 
 #: The blog's eight proxies, in its tables' row order.
@@ -73,7 +74,8 @@ def style_verdict(frame: pd.DataFrame, tolerance: float, digits: int = 3):
         return "background-color: #d8f0d8" if abs(v) <= tolerance else "background-color: #f6d5d5"
     num = [c for c in frame.columns if frame[c].dtype.kind == "f"]
     styler = frame.style.format(f"{{:.{digits}f}}", na_rep="—", subset=num)
-    return styler.map(colour, subset=[c for c in frame.columns if str(c).endswith("delta")])
+    deltas = [c for c in frame.columns if (c[-1] if isinstance(c, tuple) else str(c)).endswith("delta")]
+    return styler.map(colour, subset=deltas)
 
 
 # --------------------------------------------------------------------------------------
@@ -224,3 +226,167 @@ def blog_table4(sp: pd.DataFrame | None = None, write: bool = False) -> BlogTabl
         write_results(results, "blog_table4")
         write_results(out.claims, "blog_table4_claims")
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Figures: stable files
+# --------------------------------------------------------------------------------------
+def save_figure(fig, name: str, dpi: int, salt: str, results_dir=None) -> None:
+    """Write results/<name>.{png,svg}; the SVG's ids come from `salt` and its date is left out,
+    so reruns give identical files."""
+    import matplotlib
+
+    d = Path(results_dir or RESULTS_DIR)
+    d.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context({"svg.hashsalt": salt}):
+        fig.savefig(d / f"{name}.png", dpi=dpi)
+        fig.savefig(d / f"{name}.svg", metadata={"Date": None})
+
+
+# --------------------------------------------------------------------------------------
+# Blog Table 3: TransNAS-Bench-101 micro
+# --------------------------------------------------------------------------------------
+#: the blog's Table 3 columns (suite task names), in order
+TABLE3_TASKS = ["class_object", "class_scene", "jigsaw", "autoencoder"]
+
+
+@dataclass
+class BlogTable3:
+    archs: pd.DataFrame       # architectures and proxies in the suite file, per task
+    table: pd.DataFrame       # proxy, task, reported, reproduced, delta, n_archs, subset_lo/hi, inside_spread, note
+    readout: pd.DataFrame     # proxy, task, rho against the suite's and the zen file's val_accuracy, difference
+    extended: pd.DataFrame    # the suite's other three tasks: proxy, task, reproduced, n_archs (, note)
+
+    @property
+    def tasks(self) -> list[str]:
+        return [zc_suite.BLOG_TASK_NAMES[t] for t in TABLE3_TASKS]
+
+    @property
+    def proxies(self) -> list[str]:
+        return [*zc_suite.BLOG_PROXIES, "aznas"]
+
+    @property
+    def compared(self) -> pd.DataFrame:
+        """The cells with both a reported and a reproduced value."""
+        return self.table[self.table["delta"].notna()]
+
+    @property
+    def key_table(self) -> pd.DataFrame:
+        """proxy x (task, reported | reproduced | delta)."""
+        wide = self.table.pivot(index="proxy", columns="task", values=["reported", "reproduced", "delta"])
+        wide = wide.reindex([p for p in self.proxies if p in wide.index])
+        return wide.swaplevel(axis=1)[[(t, k) for t in self.tasks for k in ("reported", "reproduced", "delta")]]
+
+    @property
+    def verdict(self) -> str:
+        cmp = self.compared
+        within = int((cmp["delta"].abs() <= 0.1).sum())
+        inside = int(cmp["inside_spread"].astype(bool).sum())
+        sign = cmp[(np.sign(cmp["reported"]) != np.sign(cmp["reproduced"]))
+                   & (np.minimum(cmp["reported"].abs(), cmp["reproduced"].abs()) > 0.05)]
+        every = [p for p, g in sign.groupby("proxy", sort=False) if len(g) == len(self.tasks)]
+        rest = sign[~sign["proxy"].isin(every)]
+        where = [f"{p} on every task" for p in every] + [
+            f"{t} for {', '.join(g['proxy'])}" for t, g in rest.groupby("task", sort=False)]
+        return (f"Verdict: {within} of {len(cmp)} cells are within 0.1 of the blog; for {len(cmp) - inside} "
+                f"the blog's value lies outside the 95% range of rho over 100-architecture subsets, which "
+                f"its smaller sample cannot explain. The sign differs on {len(sign)} cells ({'; '.join(where)}): "
+                f"the suite scored other networks than the blog (see below).")
+
+
+def _table3_rows(frame, aznas, task, subsets, subset_size, n_subsets, seed):
+    cols = {p: frame[p] for p in zc_suite.BLOG_PROXIES if p in frame}
+    if aznas is not None:
+        cols["aznas"] = frame[["arch"]].merge(aznas, on="arch", how="left", validate="one_to_one")["aznas"]
+    scores = pd.DataFrame(cols)
+    spread = (metrics.subset_spearman(scores, frame["val_accuracy"], subset_size, n_subsets, seed)
+              if subsets else None)
+    rows = []
+    for p in [*zc_suite.BLOG_PROXIES, "aznas"]:
+        row = {"proxy": p, "task": zc_suite.BLOG_TASK_NAMES.get(task, task), "n_archs": len(frame)}
+        if p in scores:
+            row["reproduced"] = metrics.spearman_rho(scores[p], frame["val_accuracy"])
+            if subsets:
+                row["subset_lo"], row["subset_hi"] = np.quantile(spread[p], [0.025, 0.975])
+        else:
+            row["note"] = "not in data" if p != "aznas" else "not yet computed"
+        rows.append(row)
+    return rows
+
+
+def _table3_readout(frames) -> pd.DataFrame:
+    gt = zc_suite.tnb101_micro_ground_truth()
+    rows = []
+    for t in TABLE3_TASKS:
+        f = frames[t].merge(gt[gt["task"] == t][["arch", "val_accuracy"]], on="arch", suffixes=("", "_final"))
+        for p in [p for p in zc_suite.BLOG_PROXIES if p in f]:
+            rows.append({"proxy": p, "task": zc_suite.BLOG_TASK_NAMES[t],
+                         "suite val_accuracy": metrics.spearman_rho(f[p], f["val_accuracy"]),
+                         "zen-file val_accuracy": metrics.spearman_rho(f[p], f["val_accuracy_final"])})
+    out = pd.DataFrame(rows)
+    out["difference"] = out["zen-file val_accuracy"] - out["suite val_accuracy"]
+    return out
+
+
+def blog_table3(n_subsets: int = 1000, subset_size: int = 100, seed: int = 0,
+                write: bool = False) -> BlogTable3:
+    """Blog Table 3: Spearman of the blog's proxies (and AZ-NAS, our addition) on the suite's
+    TransNAS-Bench-101 micro tasks against the blog, with the 95% range of rho over `n_subsets`
+    random `subset_size`-architecture subsets; the ground-truth read-out check; the suite's other
+    three tasks. `write`: results/blog_table3{,_extended}.{csv,md}."""
+    space = "tnb101_micro"
+    extra_tasks = [t for t in zc_suite.tasks(space) if t not in TABLE3_TASKS]
+    frames = {t: zc_suite.load(space, t) for t in TABLE3_TASKS + extra_tasks}
+    aznas = {t: zc_suite.tnb101_micro_aznas(t) for t in frames}
+    archs = pd.DataFrame({t: {"architectures": len(f), "proxies in file": len(zc_suite.proxies(space, t))}
+                          for t, f in frames.items()})
+    ours = pd.DataFrame([r for t in TABLE3_TASKS for r in
+                         _table3_rows(frames[t], aznas[t], t, True, subset_size, n_subsets, seed)])
+    rep = reported("B-T3")[["label", "dataset", "value"]].rename(
+        columns={"label": "proxy", "dataset": "task", "value": "reported"})
+    table = rep.merge(ours, on=["proxy", "task"], how="outer")
+    table["delta"] = table["reproduced"] - table["reported"]
+    table["inside_spread"] = np.where(table["subset_lo"].isna(), np.nan, (table["reported"] >= table["subset_lo"])
+                                      & (table["reported"] <= table["subset_hi"]))
+    order = {p: i for i, p in enumerate([*zc_suite.BLOG_PROXIES, "aznas"])}
+    tasks = [zc_suite.BLOG_TASK_NAMES[t] for t in TABLE3_TASKS]
+    table = table.sort_values(["proxy", "task"], ignore_index=True,
+                              key=lambda s: s.map(order) if s.name == "proxy" else s.map(tasks.index))
+    table["note"] = table["note"].fillna("")
+    az = table["proxy"] == "aznas"
+    table.loc[az, "note"] = np.where(table.loc[az, "reproduced"].notna(), "our addition", "our addition; not yet computed")
+    table = table[["proxy", "task", "reported", "reproduced", "delta", "n_archs", "subset_lo", "subset_hi",
+                   "inside_spread", "note"]]
+    extended = pd.DataFrame([r for t in extra_tasks for r in
+                             _table3_rows(frames[t], aznas[t], t, False, subset_size, n_subsets, seed)])
+    out = BlogTable3(archs, table, _table3_readout(frames), extended)
+    if write:
+        write_results(table.assign(tolerance=np.where(table["delta"].notna(), 0.1, np.nan)), "blog_table3")
+        write_results(extended[["proxy", "task", "reproduced", "n_archs"]], "blog_table3_extended")
+    return out
+
+
+def plot_blog_table3(table: pd.DataFrame, tasks):
+    """Per task, each proxy's reproduced rho with the 95% range of 100-architecture subsets,
+    and the blog's value."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(tasks), figsize=(3.4 * len(tasks), 3.8), sharey=True)
+    for ax, t in zip(axes, tasks):
+        d = table[table["task"] == t].reset_index(drop=True)
+        y = np.arange(len(d))
+        ok = d["reproduced"].notna()
+        ax.errorbar(d.loc[ok, "reproduced"], y[ok], fmt="o", color="C0",
+                    label="reproduced (711) and 95% range of 100-arch subsets",
+                    xerr=[d.loc[ok, "reproduced"] - d.loc[ok, "subset_lo"], d.loc[ok, "subset_hi"] - d.loc[ok, "reproduced"]])
+        ax.scatter(d["reported"], y, marker="x", s=50, color="C3", label="reported (blog)", zorder=4)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(y, [p + (" *" if p == "aznas" else "") for p in d["proxy"]])
+        ax.set_title(t.replace("_", " "))
+        ax.set_xlim(-1, 1)
+        ax.set_xlabel("Spearman's ρ")
+    axes[0].invert_yaxis()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle("Blog Table 3 (TransNAS-Bench-101 micro): reported vs reproduced  (* = our addition)")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
