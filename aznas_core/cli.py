@@ -150,6 +150,31 @@ def cmd_search(a) -> int:
     return 0
 
 
+def cmd_train(a) -> int:
+    """`aznas train`: train architectures (NB201 cells or MobileNetV2 structures) with proxies
+    along the epochs; resumable (rerun the same command), results under data/training/."""
+    from aznas_core import train
+
+    cfg = train.TrainConfig(space=a.space, source=a.source, dataset=a.dataset, epochs=a.epochs,
+                            n_train=a.n_train, n_test=a.n_test, resolution=a.resolution,
+                            batch_size=a.batch_size, init=a.init, seed=a.seed,
+                            proxies=a.proxies or (), proxy_epochs=a.proxy_epochs,
+                            proxy_variant=a.proxy_variant, device=a.device)
+    archs = list(a.arch)
+    if a.subset:
+        if cfg.space != "nb201":
+            raise ValueError("--subset names NAS-Bench-201 subsets; pass MobileNetV2 "
+                             "structures as arguments")
+        archs += train.subset_archs(a.subset)
+    if not archs:
+        raise ValueError("no architectures: pass cell strings or --subset fixedN")
+    frame = train.train(archs, cfg, workers=a.workers, root=a.root, progress=not a.no_progress)
+    done = frame.arch.nunique() if len(frame) else 0
+    print(json.dumps({"config": cfg.key(), "networks": len(set(archs)), "finished": int(done),
+                      "directory": str(cfg.directory(a.root))}))
+    return 0
+
+
 def cmd_book(a) -> int:
     from aznas_core.book import build_book
 
@@ -255,6 +280,33 @@ def main(argv=None) -> int:
     s = sub.add_parser("book", help="execute every notebook with papermill and build the book")
     s.add_argument("--no-execute", action="store_true", help="build from executed notebooks")
     s.set_defaults(func=cmd_book)
+
+    s = sub.add_parser("train", help="train networks (CPU scale) with proxies along the "
+                                     "epochs; resumable; results in data/training/")
+    s.add_argument("arch", nargs="*", help="NB201 cell strings (or mbv2 structures)")
+    s.add_argument("--subset", default=None,
+                   help="NB201: 'fixedN', the first N of the nested fixed sample (in its "
+                        "random nesting order, so a partial run is a uniform sample)")
+    s.add_argument("--space", default="nb201", help="nb201 (default) or mbv2")
+    s.add_argument("--source", default="natural",
+                   help="natural (1,834 real images, fixed 1,498/336 split) or "
+                        "synthetic_cifar10 (the blog's recipe, generated)")
+    s.add_argument("--dataset", default="cifar10", help="classifier size and Normalize")
+    s.add_argument("--epochs", type=int, default=12)
+    s.add_argument("--n-train", type=int, default=None)
+    s.add_argument("--n-test", type=int, default=None)
+    s.add_argument("--resolution", type=int, default=None)
+    s.add_argument("--batch-size", type=int, default=256)
+    s.add_argument("--init", default="pytorch_default")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--proxies", default="", help="comma-separated proxies scored along training")
+    s.add_argument("--proxy-epochs", default="0", help="e.g. 0,1,2,4,8 (0 = at initialisation)")
+    s.add_argument("--proxy-variant", default="zc", help="zc (default) or aznas")
+    s.add_argument("--device", default="cpu")
+    s.add_argument("--workers", type=int, default=1, help="processes, one network each")
+    s.add_argument("--root", default=None, help="results folder (default data/training)")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_train)
 
     a = p.parse_args(argv)
     try:
