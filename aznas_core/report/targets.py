@@ -23,6 +23,29 @@ class Target:
     kind: str = "reproduced"  # "reported": inputs unobtainable; its notebook shows the numbers
     #   "search": a scaled search (TARGETS.md: the architectures found, within budget, and the
     #   search cost); its notebook asserts the budgets, so a built one is 'reproduced (scaled)'
+    metric: str = "corr"  # what its deltas measure when the result file has no `metric` column:
+    #   "corr" (a rank correlation: KT, SPR, Spearman's rho), "acc" (accuracy, points), "rank"
+    #   (an average rank), "ms" (milliseconds)
+
+
+#: The units the landing page keeps apart: a largest delta is given per metric group, never as
+#: one number over KT, accuracy points and milliseconds.
+METRIC_GROUPS = {"corr": "KT/SPR/ρ", "acc": "Acc. (points)", "rank": "rank", "ms": "ms/arch"}
+
+
+def metric_group(name) -> str:
+    """The metric group of a result row's `metric` value (`KT`, `SPR`, `Acc`, `ms_per_arch`,
+    `spearman`, ...): one of METRIC_GROUPS."""
+    n = str(name).strip().lower()
+    if n in {"kt", "spr", "tau", "rho", "spearman", "kendall", "pearson", "corr", "kendall_tau"}:
+        return "corr"
+    if n.startswith("acc") or n in {"top1", "top-1", "accuracy"}:
+        return "acc"
+    if n.startswith("ms") or "ms_per" in n or n in {"runtime", "seconds"}:
+        return "ms"
+    if "rank" in n:
+        return "rank"
+    raise ValueError(f"unknown metric {name!r}: add it to metric_group")
 
 
 TARGETS = [
@@ -65,7 +88,7 @@ TARGETS = [
     Target("B-F3..F6", "Blog", "Rank correlation among all proxy pairs per task",
            "blog_correlations.ipynb", result="blog_correlations"),
     Target("B-T4", "Blog", "Average ranking of each proxy per search space", "blog_table4.ipynb",
-           0.5, "blog_table4"),
+           0.5, "blog_table4", metric="rank"),
     Target("B-F7, B-F8", "Blog", "Performance profiles (Dolan-More)", "blog_profiles.ipynb",
            result="blog_profiles"),
     Target("B-F9", "Blog", "Rank correlation vs training epochs", "blog_fig9.ipynb"),
@@ -81,12 +104,21 @@ def status_table(results_dir: Path | None = None, notebooks_dir: Path | None = N
     everything else is 'not yet built'. Reported cells without a reproduced value yet, or a
     figure's claims with an empty `holds` (not testable yet), make the status 'in progress'. A result file may carry a `tolerance` column (one
     per row, e.g. KT vs Acc. points); rows where it is NaN (runtimes measured on other
-    hardware) are shown but not judged."""
+    hardware) are shown but not judged.
+
+    Columns: id, document, what, notebook, status, largest_delta (over every judged row, in
+    whatever units they have: kept for callers), tolerance (the target's), claims (a figure's
+    "k of n claims hold", else empty), and per metric group
+    g in METRIC_GROUPS (from the file's `metric` column, else the target's `metric`):
+    `largest_delta_<g>` (NaN when the target has no judged row of that group),
+    `within_<g>` (True/False: every judged row of the group within its tolerance; None when
+    none) and `tolerance_<g>` (the tolerances of the group's rows, e.g. "0.02-0.03")."""
     d = Path(results_dir or RESULTS_DIR)
     nb_dir = Path(notebooks_dir or PROJECT_ROOT / "notebooks")
     rows = []
     for t in TARGETS:
         status, largest = "not yet built", np.nan
+        per_metric, claims = {}, ""
         if t.kind == "reported" and (nb_dir / t.notebook).is_file():
             status = "reported"
         elif t.kind == "search" and (nb_dir / t.notebook).is_file() and (d / f"{t.result}.csv").is_file():
@@ -104,10 +136,13 @@ def status_table(results_dir: Path | None = None, notebooks_dir: Path | None = N
                 tol = res["tolerance"] if "tolerance" in res else t.tolerance
                 largest = float(res["delta"].abs().max())
                 within = (res["delta"].abs() <= tol).mean()
+                per_metric = _per_metric(res, t)
             else:  # a figure: the share of its claims that hold (empty `holds`: not testable yet)
                 pending = int(res["holds"].isna().sum())
                 res = res[res["holds"].notna()]
                 within = res["holds"].astype(str).str.lower().eq("true").mean() if len(res) else 0.0
+                claims = (f"{int(round(within * len(res)))} of {len(res)} claims hold"
+                          + (f", {pending} not yet testable" if pending else ""))
             full = "n_archs" not in res or bool((res["n_archs"] == res["n_archs"].max()).all()
                                                  and res["n_archs"].max() == 15625)
             if pending and "delta" not in res:
@@ -124,8 +159,29 @@ def status_table(results_dir: Path | None = None, notebooks_dir: Path | None = N
                           if "delta" in res else f"partially reproduced ({within:.0%} of claims hold)")
             else:
                 status = "does not reproduce"
-        rows.append(dict(id=t.id, document=t.document, what=t.what, notebook=t.notebook,
-                         status=status, largest_delta=largest, tolerance=t.tolerance))
+        row = dict(id=t.id, document=t.document, what=t.what, notebook=t.notebook,
+                   status=status, largest_delta=largest, tolerance=t.tolerance, claims=claims)
+        for g in METRIC_GROUPS:
+            largest_g, within_g, tol_g = per_metric.get(g, (np.nan, None, ""))
+            row.update({f"largest_delta_{g}": largest_g, f"within_{g}": within_g,
+                        f"tolerance_{g}": tol_g})
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _per_metric(res: pd.DataFrame, t: Target) -> dict:
+    """{group: (largest |delta|, all within tolerance, tolerances as text)} over the judged rows
+    `res` (those with a delta and, where the file has one, a tolerance)."""
+    res = res[res["delta"].notna()]
+    groups = res["metric"].map(metric_group) if "metric" in res else pd.Series(t.metric, res.index)
+    tol = res["tolerance"] if "tolerance" in res else pd.Series(t.tolerance, res.index, dtype=float)
+    out = {}
+    for g, sub in res.groupby(groups, sort=False):
+        tg = tol[sub.index]
+        tols = sorted(set(float(v) for v in tg.dropna()))
+        text = "" if not tols else (f"{tols[0]:g}" if len(tols) == 1 else f"{tols[0]:g}-{tols[-1]:g}")
+        within = bool((sub["delta"].abs() <= tg).all()) if tg.notna().all() else None
+        out[g] = (float(sub["delta"].abs().max()), within, text)
+    return out
 
 
