@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aznas_core import report
+from aznas_core import metrics, report
 from aznas_core.benchmarks import zc_suite
 from aznas_core.report import blog
 from aznas_core.report.common import RESULTS_DIR
@@ -125,3 +125,86 @@ def test_save_figure_is_byte_stable(tmp_path):
     plt.close(fig)
     for ext in ("png", "svg"):
         assert (tmp_path / "1" / f"a.{ext}").read_bytes() == (tmp_path / "2" / f"a.{ext}").read_bytes()
+
+
+# --------------------------------------------------------------------------------------
+# Figures 3-6: correlations among proxies
+# --------------------------------------------------------------------------------------
+def test_mean_matrix_averages_each_cell_over_the_matrices_that_have_it():
+    a = pd.DataFrame([[1.0, 0.5], [0.5, 1.0]], index=["gt", "flops"], columns=["gt", "flops"])
+    b = pd.DataFrame([[1.0, 0.1, 0.3], [0.1, 1.0, np.nan], [0.3, np.nan, 1.0]],
+                     index=["gt", "flops", "aznas"], columns=["gt", "flops", "aznas"])
+    m = blog.mean_matrix([a, b])
+    assert list(m.index) == list(m.columns) == blog.CORRELATION_COLUMNS
+    assert m.loc["gt", "flops"] == pytest.approx(0.3)
+    assert m.loc["gt", "aznas"] == pytest.approx(0.3)        # only b has it
+    assert np.isnan(m.loc["flops", "aznas"]) and np.isnan(m.loc["snip", "snip"])
+
+
+@pytest.fixture(scope="module")
+def corr():
+    return blog.blog_correlations()
+
+
+def test_blog_correlations_equal_the_committed_claims_and_the_suite_data(corr, tmp_path):
+    assert_same_as_committed(corr.claims, "blog_correlations", tmp_path)
+    f = zc_suite.task_frame("nb201", "cifar100")
+    assert corr.matrices["nb201", "cifar100"].loc["flops", "params"] == pytest.approx(
+        f["flops"].rank().corr(f["params"].rank()))
+    assert corr.matrices["nb201", "cifar100"].loc["aznas", "gt"] == pytest.approx(
+        f["aznas"].rank().corr(f["val_accuracy"].rank()))
+    assert len(corr.blog_keys) == 5 and len(corr.matrices) == 19
+    fp = corr.pair("flops", "params")
+    c = corr.claims.set_index(["task_set", "claim"])
+    assert c.loc[("all tasks", "(a) flops-params always high"), "holds"] == bool((fp >= 0.7).all())
+    assert c.loc[("all tasks", "(a) flops-params always high"), "min"] == pytest.approx(fp.min())
+    assert f"{int((fp < 0.7).sum())} tasks" in corr.verdict
+
+
+# --------------------------------------------------------------------------------------
+# Figures 7-8: performance profiles
+# --------------------------------------------------------------------------------------
+def test_dolan_more_profile_and_domination_on_a_3x3_example():
+    # values exact in binary, so the ratios are exact
+    rho = pd.DataFrame({"t1": [0.875, 0.75, 0.5], "t2": [0.5, 0.75, 0.0], "t3": [0.0, 0.5, 0.75]},
+                       index=["a", "b", "c"])
+    # errors 1 - rho: a .125 .5 1, b .25 .25 .5, c .5 1 .25; best per task .125 .25 .25
+    # ratios: a 1 2 4, b 2 1 2, c 4 4 1
+    prof = metrics.performance_profile(rho, [1, 2, 3, 4])
+    assert prof.loc[1.0].tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3])
+    assert prof.loc[2.0].tolist() == pytest.approx([2 / 3, 1.0, 1 / 3])
+    assert prof.loc[3.0].tolist() == pytest.approx([2 / 3, 1.0, 1 / 3])
+    assert prof.loc[4.0].tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert blog.dominating_proxies(prof) == ["b"]
+    # b worst on t2 (ratios a 1 1 4, b 2 3 2, c 4 2 1): a leads at tau 1, b at tau 3
+    rho.loc["b", "t2"] = -0.5
+    prof = metrics.performance_profile(rho, [1, 2, 3, 4])
+    assert prof.loc[1.0].tolist() == pytest.approx([2 / 3, 0.0, 1 / 3])
+    assert prof.loc[3.0].tolist() == pytest.approx([2 / 3, 1.0, 2 / 3])
+    assert blog.dominating_proxies(prof) == []
+
+
+def test_blog_profiles_equal_the_committed_results(sp, tmp_path):
+    prof = blog.blog_profiles(sp=sp)
+    assert_same_as_committed(prof.summary, "blog_profiles_summary", tmp_path)
+    assert_same_as_committed(prof.claims, "blog_profiles", tmp_path)
+    assert prof.all_suite == "suite: all 19 tasks"
+    assert prof.panels["blog's numbers: all 12 tasks"].shape == (8, 12)
+    assert list(prof.profiles["suite: NATS-Bench TSS (3), with AZ-NAS*"].columns) == blog.BLOG8 + ["aznas"]
+    assert ("holds" in prof.verdict) == bool(prof.claims["holds"].all())
+
+
+# --------------------------------------------------------------------------------------
+# Tables 1 and 2: NATS-Bench TSS and DARTS
+# --------------------------------------------------------------------------------------
+def test_blog_table1_equals_the_committed_results(tmp_path):
+    t1 = blog.blog_table1()
+    assert_same_as_committed(t1.results, "blog_table1", tmp_path)
+    f = zc_suite.load("nb201", "cifar100")
+    row = t1.table.set_index("proxy").loc["synflow"]
+    assert row["reproduced"] == pytest.approx(f["synflow"].rank().corr(f["val_accuracy"].rank()))
+    assert row["ci_low"] < row["reproduced"] < row["ci_high"]
+    assert row["delta"] == pytest.approx(row["reproduced"] - row["reported"])
+    assert t1.n_archs == len(f) == 725
+    assert len(t1.compared) == 8 and f"of the blog's {len(t1.compared)} CIFAR-100 cells" in t1.verdict
+    assert t1.key_table.index[-5:].tolist() == [p + " *" for p in blog.AZNAS_ROWS]

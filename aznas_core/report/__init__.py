@@ -13,7 +13,12 @@ from aznas_core.report.methods import (FIGURE_METHODS, MIN_ARCHS, SAMPLE_SIZES, 
                                        proxy_correlations, timed_ms_per_arch)
 from aznas_core.report.targets import TARGETS, Target, status_table  # noqa: F401
 from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # noqa: F401
-                                    TABLE3_TASKS, BlogTable3, BlogTable4,
-                                    average_ranks_by_space, blog_spearman, blog_table3,
-                                    blog_table4, plot_blog_table3, save_figure, style_verdict,
-                                    tasks_per_space)
+                                    AZNAS_ROWS, CORRELATION_COLUMNS, RESNET18_BLOCKS,
+                                    TABLE3_TASKS, BlogCorrelations, BlogProfiles, BlogTable1,
+                                    BlogTable2, BlogTable3, BlogTable4, ResNet18,
+                                    average_ranks_by_space, blog_correlations, blog_profiles,
+                                    blog_spearman, blog_table1, blog_table2, blog_table3,
+                                    blog_table4, dominating_proxies, mean_matrix,
+                                    plot_blog_profiles, plot_blog_table3,
+                                    plot_correlation_heatmaps, save_figure, score_resnet18,
+                                    style_verdict, tasks_per_space)
