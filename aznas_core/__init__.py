@@ -13,10 +13,12 @@ Public API::
     aznas_core.sweep.scores(dataset=...)          # cached scores of the whole space
     aznas_core.score_model(model, x, blocks=[...])  # E, P, T of any nn.Module (named blocks)
 """
-__version__ = "0.1.0"
+from aznas_core.version import __version__  # noqa: E402,F401
 
 from aznas_core import aggregate, metrics, nb201, sweep  # noqa: E402
-from aznas_core.proxies import AZNAS, PROXIES, Config, score  # noqa: E402
+from aznas_core.config import Config  # noqa: E402
+from aznas_core.proxies import AZNAS, PROXIES  # noqa: E402
+from aznas_core.scoring import score  # noqa: E402
 from aznas_core.model import score_model  # noqa: E402
 
 __all__ = ["AZNAS", "PROXIES", "Config", "aggregate", "metrics", "nb201", "score", "score_model",

@@ -95,7 +95,9 @@ def methods(methods: dict, n_archs: int = 30, seed: int = 0, config=None, warmup
     import torch
     from tqdm import tqdm
 
-    from aznas_core.proxies import Config, check_proxies, families_of, score_family
+    from aznas_core.config import Config
+    from aznas_core.proxies import check_proxies, families_of
+    from aznas_core.scoring import score_family
 
     cfg = config or Config(**config_kwargs)
     cfgs = {label: (configs or {}).get(label, cfg) for label in methods}

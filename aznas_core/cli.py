@@ -13,7 +13,7 @@ def _jsonable(v):
 
 
 def cmd_score(a) -> int:
-    from aznas_core.proxies import score
+    from aznas_core.scoring import score
 
     cfg = _config(a)
     values = score(a.arch, proxies=a.proxies, config=cfg)
@@ -25,7 +25,7 @@ def cmd_score(a) -> int:
 
 def _config(a):
     """The one `Config` from the shared options of score, sweep and bench."""
-    from aznas_core.proxies import Config
+    from aznas_core.config import Config
 
     return Config(space=a.space, dataset=a.dataset, batch_size=a.batch_size, init=a.init, seed=a.seed,
                   resolution=a.resolution, inputs=a.inputs, variant=a.variant, device=a.device)

@@ -8,8 +8,9 @@ block passes from its output to its input. With named blocks, a forward pre-hook
 block after the first a detached copy of the previous block's output (a leaf requiring
 grad) and a forward hook records each output, so one backward pass yields every block's own
 input gradient: the authors' per-pair `autograd.grad(f_l, f_{l-1})`, computed once. The
-forward stops after the last named block. This is the path every network of this package
-takes (NB201 cells, MobileNetV2 residual units, ViT half-layers).
+forward stops after the last named block (`aznas_core.blocks`, the contract; the arithmetic is
+`aznas_core.proxies.aznas`). This is the path every network of this package takes (NB201
+cells, MobileNetV2 residual units, ViT half-layers).
 
 `blocks` may instead be a callable `blocks(model, inputs) -> [tensors]` returning the block
 outputs in order; then each pair's gradient is taken with `autograd.grad` on the undetached
@@ -24,137 +25,18 @@ Architecture-level entries (complexity, flops, params) need an architecture stri
 """
 from __future__ import annotations
 
-import contextlib
-import difflib
-
 import torch
 from torch import nn
 
-from aznas_core.proxies import aznas
-
-AZNAS_MODEL_PROXIES = ("expressivity", "progressivity", "trainability")
-
-
-class BlockPairingError(ValueError):
-    """A named block did not read the previous block's output (or ran twice, or never ran)."""
-
-
-class _StopForward(Exception):
-    pass
-
-
-def _resolve(model: nn.Module, names) -> list[nn.Module]:
-    modules = dict(model.named_modules())
-    missing = [n for n in names if n not in modules]
-    if missing:
-        hints = {n: difflib.get_close_matches(n, list(modules), n=3) for n in missing}
-        raise ValueError(f"blocks not found in {type(model).__name__}: "
-                         + "; ".join(f"{n!r} (close: {h})" for n, h in hints.items()))
-    if len(set(names)) != len(names):
-        raise ValueError(f"block names must be distinct, got {list(names)}")
-    return [modules[n] for n in names]
-
-
-def capture_blocks(model: nn.Module, x: torch.Tensor, names) -> tuple[list, list]:
-    """Run `model(x)` up to the last named block; return (outputs, detached block inputs).
-
-    Raises BlockPairingError when block i does not read block i-1's output (the pair has no
-    Jacobian of its own), when a block runs twice, or when one never runs.
-    """
-    names = list(names)
-    if not names:
-        raise ValueError("at least one block is needed")
-    mods = _resolve(model, names)
-    outputs: list[torch.Tensor] = []
-    inputs: list[torch.Tensor] = []
-
-    def pre_hook(i):
-        def hook(module, args):
-            if len(outputs) != i:
-                done = names[len(outputs) - 1] if outputs else "none"
-                raise BlockPairingError(
-                    f"block {names[i]!r} ran out of order (last finished block: {done!r}); "
-                    "blocks must be listed in execution order and run once each")
-            if i == 0:
-                return None
-            if not args or args[0] is not outputs[i - 1]:
-                raise BlockPairingError(
-                    f"block {names[i]!r} does not read the output of block {names[i - 1]!r}, so "
-                    "the pair cannot be scored; name consecutive blocks (or pass a callable)")
-            leaf = args[0].detach().requires_grad_(True)
-            inputs.append(leaf)
-            return (leaf, *args[1:])
-        return hook
-
-    def post_hook(i):
-        def hook(module, args, out):
-            if not isinstance(out, torch.Tensor):
-                raise BlockPairingError(f"block {names[i]!r} returned {type(out).__name__}, "
-                                        "not a tensor")
-            outputs.append(out)
-            if i == len(names) - 1:
-                raise _StopForward
-        return hook
-
-    handles = []
-    try:
-        for i, m in enumerate(mods):
-            handles.append(m.register_forward_pre_hook(pre_hook(i)))
-            handles.append(m.register_forward_hook(post_hook(i)))
-        try:
-            model(x)
-        except _StopForward:
-            pass
-    finally:
-        for h in handles:
-            h.remove()
-    if len(outputs) != len(names):
-        raise BlockPairingError(f"block {names[len(outputs)]!r} never ran in the forward pass")
-    return outputs, inputs
-
-
-def _callable_pairs(feats, generator, progressivity):
-    """The same proxies from an undetached chain of features (per-pair autograd.grad)."""
-    g_outs = [aznas.rademacher_like(f, generator) for f in feats[1:]]
-    g_ins = []
-    for l in range(1, len(feats)):
-        try:
-            (g_in,) = torch.autograd.grad(feats[l], feats[l - 1], grad_outputs=g_outs[l - 1],
-                                          retain_graph=True, allow_unused=True)
-        except RuntimeError as err:
-            raise BlockPairingError(f"block outputs {l - 1} and {l} cannot be paired: {err}")
-        if g_in is None:
-            raise BlockPairingError(f"block output {l} does not depend on block output {l - 1}")
-        g_ins.append(g_in)
-    return aznas.aznas_from_gradients(feats, g_ins, g_outs, progressivity)
-
-
-@contextlib.contextmanager
-def _scoring_state(model: nn.Module, mode: str | None):
-    """Train/eval mode as asked and no weight gradients inside; restored on exit."""
-    was_training = {m: m.training for m in model.modules()}
-    grads = [(p, p.requires_grad) for p in model.parameters()]
-    try:
-        if mode == "train":
-            model.train()
-        elif mode == "eval":
-            model.eval()
-        elif mode is not None:
-            raise ValueError(f"mode must be 'train', 'eval' or None, got {mode!r}")
-        for p, _ in grads:
-            p.requires_grad_(False)
-        yield
-    finally:
-        for p, flag in grads:
-            p.requires_grad_(flag)
-        for m, flag in was_training.items():
-            m.training = flag
+from aznas_core.blocks import BlockPairingError, capture_blocks  # noqa: F401 (public here)
+from aznas_core.config import Config
+from aznas_core.proxies import FAMILIES, PROXIES, Batch, families_of
+from aznas_core.proxies.aznas import MODEL_PROXIES as AZNAS_MODEL_PROXIES, block_scores
+from aznas_core.proxies.tenas import training_mode
 
 
 def _registry_proxies(model, inputs, proxies, labels, inputs2, labels2, config, seed):
     """Other registered proxies via their families' model-level functions."""
-    from aznas_core.proxies import FAMILIES, PROXIES, Batch, Config, families_of
-
     unknown = [p for p in proxies if p not in PROXIES]
     if unknown:
         raise ValueError(f"unknown proxy {unknown}; available: {sorted(PROXIES)}")
@@ -212,26 +94,12 @@ def score_model(model: nn.Module, inputs: torch.Tensor, blocks=None,
     others = [p for p in proxies if p not in AZNAS_MODEL_PROXIES]
     values = {}
     if others:
-        from aznas_core.proxies.tenas import training_mode  # the families' mode, restored after
-
-        with training_mode(model):
+        with training_mode(model):  # the families' mode, restored after
             values = _registry_proxies(model, inputs, others, labels, inputs2, labels2, config,
                                        seed)
     if len(others) == len(proxies):
         return {p: values[p] for p in proxies}
     if blocks is None:
         raise ValueError("expressivity, progressivity and trainability need blocks=")
-    with _scoring_state(model, mode):
-        if callable(blocks) and not isinstance(blocks, (list, tuple, str)):
-            with torch.enable_grad():
-                x = inputs.detach().requires_grad_(True)
-                feats = list(blocks(model, x))
-                values.update(_callable_pairs(feats, generator, "progressivity" in proxies))
-        else:
-            if isinstance(blocks, str):
-                blocks = [blocks]
-            with torch.enable_grad():
-                feats, leaves = capture_blocks(model, inputs, blocks)
-                values.update(aznas.aznas_from_blocks(feats, leaves, generator,
-                                                      progressivity="progressivity" in proxies))
+    values.update(block_scores(model, inputs, blocks, proxies, generator=generator, mode=mode))
     return {p: values[p] for p in proxies}

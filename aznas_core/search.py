@@ -27,9 +27,8 @@ import json
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,6 +37,7 @@ import pyarrow.parquet as pq
 
 from aznas_core import aggregate
 from aznas_core.data import PROJECT_ROOT
+from aznas_core.problems import Problem, problem  # noqa: F401 (Problem: public here)
 
 SEARCH_DIR = PROJECT_ROOT / "data" / "searches"
 STRATEGIES = ("evolution", "random-walk", "random")
@@ -73,27 +73,6 @@ class SearchConfig:
             what = f"{self.space}-{self.subset}-{self.min_budget:g}-{self.budget:g}M"
         return (f"{what}-{self.strategy}-it{self.iterations}-pop{self.population}"
                 f"-res{self.resolution}-bs{self.batch_size}-seed{self.seed}")
-
-
-@dataclass
-class Problem:
-    """What a space gives the search: aggregated proxy keys, a feasibility check (returns a
-    dict of recorded costs, or None when infeasible) and a scorer; `initial` + `mutate` for
-    evolution, `sample` for random search."""
-
-    keys: tuple[str, ...]
-    feasible: Callable[[str], dict | None]
-    score: Callable[[str], dict]
-    initial: str | None = None
-    mutate: Callable | None = None  # (arch, rng, num_replaces) -> arch
-    sample: Callable | None = None  # (rng) -> arch
-    extra: dict = field(default_factory=dict)
-
-
-def problem(cfg: SearchConfig) -> Problem:
-    from aznas_core.spaces import get_space
-
-    return get_space(cfg.space).search_problem(cfg)
 
 
 def iteration_rng(seed: int, i: int) -> random.Random:

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from aznas_core.reported import reported
+from aznas_core import problems
 from aznas_core.spaces import autoformer as af
 
 # Table 3 rows of the AZ-NAS ViTs: (subset, budget) -> row number in data/reported/P-T3.csv
@@ -51,9 +52,9 @@ def test_vit_scoring_contract():
     vit = sn.subnet(a)
     assert vit.primary_blocks == [f"blocks.{i}" for i in range(24)]  # two per layer
     assert vit(torch.randn(2, 3, 32, 32)).shape == (2, 1000)
-    s1 = af.score(vit, batch_size=2, seed=0)
+    s1 = problems.autoformer_score(vit, batch_size=2, seed=0)
     assert set(s1) == {"expressivity", "trainability", "complexity"}  # no progressivity
     assert all(math.isfinite(v) for v in s1.values())
-    assert s1 == af.score(sn.subnet(a), batch_size=2, seed=0)
+    assert s1 == problems.autoformer_score(sn.subnet(a), batch_size=2, seed=0)
     other = sn.subnet(af.format_arch(216, [4.0] * 13, [4] * 13))
     assert other.blocks[0].layer.qkv.weight.data_ptr() == vit.blocks[0].layer.qkv.weight.data_ptr()

@@ -1,10 +1,10 @@
-"""The init-seed spread of a baseline's 'Acc.' (aznas_core.validation.init_seeds), on the
+"""The init-seed spread of a baseline's 'Acc.' (aznas_core.report.init_seeds), on the
 committed caches: restricting the argmax to the candidates changes nothing at seed 0, and
 the restriction is justified at every committed seed."""
 import pytest
 
 from aznas_core import metrics, report
-from aznas_core.validation import init_seeds
+from aznas_core.report import init_seeds
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 
@@ -46,7 +46,7 @@ def test_a_family_still_filling_at_the_asked_resolution_keeps_its_larger_fallbac
     from aznas_core.proxies import Config
     from aznas_core.spaces import nb201
 
-    monkeypatch.setattr(report, "SAMPLE_SIZES", (20,))  # one small documented sample: fast
+    monkeypatch.setattr("aznas_core.report.methods.SAMPLE_SIZES", (20,))  # one small documented sample: fast
     archs = [nb201.archs()[i] for i in fixed_sample(20)]
 
     def cache(res, n):

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from aznas_core import inputs
-from aznas_core.proxies import Batch, Config
+from aznas_core.config import Config
+from aznas_core.proxies import Batch
 
 
 @pytest.mark.parametrize("k, r", [(10, 32), (100, 32), (120, 16)])
@@ -48,7 +49,7 @@ def test_unknown_source_is_a_clear_error():
 def test_the_substitutes_images_are_the_gaussian_batch_so_label_free_proxies_match_exactly():
     """Synthetic CIFAR-10 adds labels to the very Gaussian images `gaussian` draws: a proxy that
     reads no labels (TE-NAS's NTK) gives the same value on either source."""
-    from aznas_core.proxies import score
+    from aznas_core.scoring import score
 
     arch = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
     syn = Config(dataset="cifar10", batch_size=8, resolution=8)

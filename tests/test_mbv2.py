@@ -4,6 +4,7 @@ import random
 import pytest
 import torch
 
+from aznas_core import problems
 from aznas_core.spaces import mbv2
 
 SMALL = "SuperConvK3BNRELU(3,8,2,1)SuperResIDWE1K3(8,8,1,8,1)SuperConvK1BNRELU(8,2048,1,1)"
@@ -107,8 +108,8 @@ def test_network_exposes_primary_blocks_and_scores_reproducibly():
     net = mbv2.build(arch)
     assert len(net.primary_blocks) == 2 + 2 * 2
     assert net(torch.randn(2, 3, 32, 32)).shape == (2, 1000)
-    a = mbv2.score(arch, resolution=32, batch_size=4, seed=1)
-    assert a == mbv2.score(arch, resolution=32, batch_size=4, seed=1)
+    a = problems.mbv2_score(arch, resolution=32, batch_size=4, seed=1)
+    assert a == problems.mbv2_score(arch, resolution=32, batch_size=4, seed=1)
     assert set(a) == {"expressivity", "progressivity", "trainability", "complexity"}
     assert all(v > -float("inf") for v in a.values())
     assert a["complexity"] == mbv2.budget_flops(arch)

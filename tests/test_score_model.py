@@ -9,7 +9,8 @@ from torch import nn
 from aznas_core import nb201, score, score_model
 from aznas_core.initialization import initialize
 from aznas_core.model import BlockPairingError
-from aznas_core.proxies import Config, _generator
+from aznas_core.config import Config
+from aznas_core.seeding import generator as _generator
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|"
 EPT = ("expressivity", "progressivity", "trainability")
@@ -135,7 +136,9 @@ def test_unknown_proxies_and_missing_inputs_are_rejected():
 
 @pytest.mark.parametrize("proxy", ["naswot", "synflow"])
 def test_registry_proxies_on_a_model_equal_score_on_its_cell_string(proxy):
-    from aznas_core.proxies import Batch, FAMILIES, PROXIES, build_for, single_threaded
+    from aznas_core.proxies import Batch, FAMILIES, PROXIES
+    from aznas_core.scoring import build_for
+    from aznas_core.seeding import single_threaded
 
     cfg = Config(batch_size=8, resolution=16, seed=2)
     fam = FAMILIES[PROXIES[proxy].family]

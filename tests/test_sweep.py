@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from aznas_core import nb201, sweep
-from aznas_core.proxies import Config, score
+from aznas_core.config import Config
+from aznas_core.scoring import score
 
 TINY = sweep.Config(resolution=16, batch_size=8)
 PROXIES = ("expressivity", "progressivity", "trainability")
@@ -56,7 +57,7 @@ def test_resume_after_kill_gives_the_uninterrupted_table(tmp_path, archs, uninte
         f" workers=1, chunk_size=1, root={str(tmp_path)!r}, progress=False)\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
-    shard_dir = TINY.directory(tmp_path)
+    shard_dir = sweep.cache_dir(TINY, root=tmp_path)
     deadline = time.time() + 300  # generous: worker start-up is slow on a loaded machine
     while time.time() < deadline and len(list(shard_dir.glob("part-*.parquet"))) < 2:
         time.sleep(0.05)
@@ -71,7 +72,7 @@ def test_resume_after_kill_gives_the_uninterrupted_table(tmp_path, archs, uninte
 
 def test_corrupted_shard_is_detected(tmp_path, archs):
     sweep.run(archs[:2], PROXIES, TINY, executor="serial", root=tmp_path, progress=False)
-    (shard,) = TINY.directory(tmp_path).glob("part-*.parquet")
+    (shard,) = sweep.cache_dir(TINY, root=tmp_path).glob("part-*.parquet")
     data = bytearray(shard.read_bytes())
     data[len(data) // 3: len(data) // 3 + 16] = b"\x00" * 16
     shard.write_bytes(bytes(data))
@@ -199,7 +200,7 @@ def test_corrupted_shard_is_one_line_in_the_cli_and_repair_recomputes_it(tmp_pat
                                                                         monkeypatch):
     from aznas_core import cli
 
-    monkeypatch.setattr(sweep, "SCORES_DIR", tmp_path)
+    monkeypatch.setattr("aznas_core.cache.SCORES_DIR", tmp_path)
     argv = ["sweep", "--dataset", "ImageNet16-120", "--batch-size", "8", "--proxies", "synflow",
             "--executor", "serial", "--chunk-size", "2", "--n-archs", "4"]
     assert cli.main(argv) == 0
@@ -252,7 +253,7 @@ def _check_one_cached_entry(shard):
 
     import pyarrow.parquet as pq
 
-    from aznas_core.proxies import score_family
+    from aznas_core.scoring import score_family
 
     meta = json.loads(pq.read_schema(shard).metadata[sweep.META_KEY])
     config = dict(meta["config"])

@@ -158,7 +158,7 @@ def test_tnb101_micro_aznas_is_none_until_a_full_cache_exists(tmp_path, monkeypa
     from aznas_core.proxies import Config
     from aznas_core.spaces import tnb101_micro
 
-    monkeypatch.setattr(sweep, "SCORES_DIR", tmp_path)
+    monkeypatch.setattr("aznas_core.cache.SCORES_DIR", tmp_path)
     assert zc_suite.tnb101_micro_aznas("jigsaw") is None
     r, b = zc_suite.TNB101_AZNAS_CONFIG
     cfg = Config(space="tnb101_micro", dataset="jigsaw", resolution=r, batch_size=b)

@@ -12,8 +12,8 @@ Follows the authors' public implementation where it is more specific than the pa
 One deviation in *how*, not *what*: the authors back-propagate each block separately (17
 `autograd.grad` calls). We feed each block a detached copy of its input and back-propagate
 all blocks' Rademacher gradients in one call, without weight gradients; each block's input
-gradient is the same quantity, computed once. `aznas_core.model.score_model` does this for any
-module through hooks; `aznas_from_blocks` is the arithmetic on the captured tensors.
+gradient is the same quantity, computed once. `block_scores` does this for any module through
+the hooks of `aznas_core.blocks`; `aznas_from_blocks` is the arithmetic on the captured tensors.
 
 Feature layouts: (B, C, H, W) maps (CNNs: every position of every sample is one sample) and
 (B, N, C) token sequences (ViTs, PROTOCOLS.md E.4: every token is one sample; trainability
@@ -26,6 +26,9 @@ import math
 
 import torch
 from torch import nn
+
+from aznas_core.blocks import BlockPairingError, capture_blocks, scoring_state
+from aznas_core.proxies.registry import register_family
 
 LOG_EPS = 1e-8
 SIGMA_EPS = 1e-6
@@ -172,19 +175,65 @@ def aznas_from_gradients(feats, g_ins, g_outs, progressivity: bool = True) -> di
     return out
 
 
+def aznas_from_chain(feats, generator=None, progressivity: bool = True) -> dict:
+    """The same proxies from an undetached chain of features (per-pair autograd.grad)."""
+    g_outs = [rademacher_like(f, generator) for f in feats[1:]]
+    g_ins = []
+    for l in range(1, len(feats)):
+        try:
+            (g_in,) = torch.autograd.grad(feats[l], feats[l - 1], grad_outputs=g_outs[l - 1],
+                                          retain_graph=True, allow_unused=True)
+        except RuntimeError as err:
+            raise BlockPairingError(f"block outputs {l - 1} and {l} cannot be paired: {err}")
+        if g_in is None:
+            raise BlockPairingError(f"block output {l} does not depend on block output {l - 1}")
+        g_ins.append(g_in)
+    return aznas_from_gradients(feats, g_ins, g_outs, progressivity)
+
+
+
+MODEL_PROXIES = ("expressivity", "progressivity", "trainability")
+
+
+def block_scores(model: nn.Module, x: torch.Tensor, blocks, proxies=MODEL_PROXIES,
+                 generator=None, mode: str | None = "train") -> dict[str, float]:
+    """E, P, T of `model` on `x` read at `blocks`: module names (hooks, one backward) or a
+    callable `(model, x) -> [block outputs]` (per-pair `autograd.grad`). `mode`: 'train',
+    'eval' or None (as it is); modes and requires_grad flags are restored on return."""
+    progressivity = "progressivity" in proxies
+    with scoring_state(model, mode), torch.enable_grad():
+        if callable(blocks) and not isinstance(blocks, (list, tuple, str)):
+            x = x.detach().requires_grad_(True)
+            return aznas_from_chain(list(blocks(model, x)), generator, progressivity)
+        feats, leaves = capture_blocks(model, x, [blocks] if isinstance(blocks, str) else blocks)
+        return aznas_from_blocks(feats, leaves, generator, progressivity=progressivity)
+
+
 def aznas_scores(model, x: torch.Tensor, generator=None, blocks=None) -> dict[str, float]:
     """Expressivity, progressivity and trainability of `model` on the input batch `x`, in
-    training mode (BatchNorm uses batch statistics), through `score_model`'s hooks.
+    training mode (BatchNorm uses batch statistics), through `block_scores`' hooks.
 
     `blocks` names the primary blocks; by default the model's `primary_blocks` attribute,
     else the NB201 convention: `stem` and every module of `blocks`.
     """
-    from aznas_core.model import score_model
-
     if blocks is None:
         blocks = getattr(model, "primary_blocks", None)
     if blocks is None:
         blocks = ["stem"] + [f"blocks.{i}" for i in range(len(model.blocks))]
-    return score_model(model, x, blocks=blocks,
-                       proxies=("expressivity", "progressivity", "trainability"),
-                       generator=generator, mode="train")
+    return block_scores(model, x, blocks, MODEL_PROXIES, generator=generator, mode="train")
+
+
+@register_family(
+    "aznas",
+    proxies={
+        "expressivity": "AZ-NAS s^E: summed entropy of block PCA spectra",
+        "progressivity": "AZ-NAS s^P: min increase of block expressivity",
+        "trainability": "AZ-NAS s^T: mean -sigma-1/sigma+2 of block Jacobians",
+    },
+    inputs={p: {"noise"} for p in MODEL_PROXIES},
+    init={"aznas": "kaiming_fan_in"},
+    prune=True,
+    legacy_layout=True,
+)
+def aznas_family(model, batch, cfg, proxies=None) -> dict[str, float]:
+    return aznas_scores(model, batch.noise, generator=batch.generator("gradients"))

@@ -36,7 +36,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from aznas_core.proxies import Batch, Config, register_family
+from aznas_core.config import Config
+from aznas_core.proxies.registry import Batch, register_family
 
 JACOB_EPS = 1e-5
 INITS = {"aznas": "kaiming_fan_in", "zc": "pytorch_default"}

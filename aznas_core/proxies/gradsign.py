@@ -145,7 +145,7 @@ def gradsign(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device=None,
 
 # Registration (PROTOCOLS.md A8): one labelled data batch, PyTorch default init. Dead edges
 # may be pruned: their weights still count, as zeros, in the mean.
-from aznas_core.proxies import register_family  # noqa: E402
+from aznas_core.proxies.registry import register_family  # noqa: E402
 
 
 @register_family(

@@ -1,4 +1,5 @@
-"""Per-sample weight gradients from one batched forward and backward (GradSign's need).
+"""Hooks on a model's modules: per-sample weight gradients from one batched forward and
+backward (GradSign's need), and the ReLU activation codes NASWOT and TE-NAS read.
 
 When samples do not interact (GradSign runs each sample alone; `gradsign` makes train-mode
 BatchNorm per-sample), the gradient of the summed loss at a layer's output holds every
@@ -63,3 +64,15 @@ def per_sample_weight_grads(module: nn.Module, x: torch.Tensor, delta: torch.Ten
             raise NotImplementedError("Linear on more than (batch, features); use method='vmap'")
         return torch.einsum("no,ni->noi", delta, x).reshape(len(x), -1)
     raise NotImplementedError(type(module).__name__)
+
+
+def forward_with_relu_hooks(model, x: torch.Tensor, hook) -> None:
+    """One no-grad forward of `model` on `x` with `hook(module, args, out)` on every
+    `nn.ReLU`: NASWOT's kernel and TE-NAS's linear regions both read ReLU activation codes."""
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.ReLU)]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()

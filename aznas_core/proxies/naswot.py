@@ -19,7 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from aznas_core.proxies import Batch, Config, forward_with_relu_hooks, register_family
+from aznas_core.config import Config
+from aznas_core.proxies.jacobians import forward_with_relu_hooks
+from aznas_core.proxies.registry import Batch, register_family
 from aznas_core.proxies.gradient import INITS
 
 

@@ -14,7 +14,8 @@ import copy
 import torch
 from torch import nn
 
-from aznas_core.proxies import Batch, Config, register_family
+from aznas_core.config import Config
+from aznas_core.proxies.registry import Batch, register_family
 from aznas_core.proxies.gradient import INITS, _logits, prunable
 
 

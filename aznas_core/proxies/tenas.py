@@ -25,7 +25,7 @@ import math
 import torch
 from torch import nn
 
-from aznas_core.proxies import forward_with_relu_hooks
+from aznas_core.proxies.jacobians import forward_with_relu_hooks
 
 NAN_CONDITION = 1e5  # TE-NAS's np.nan_to_num(nan=100000)
 
@@ -124,7 +124,7 @@ def linear_regions(model: nn.Module, x: torch.Tensor, device=None) -> float:
 # source (the authors: real images; here the substitute), linear regions on Gaussian noise.
 # Every op runs (no pruning): dead edges' ReLUs add to the activation codes, as there.
 # --------------------------------------------------------------------------------------
-from aznas_core.proxies import register_family, register_set_proxy  # noqa: E402
+from aznas_core.proxies.registry import register_family, register_set_proxy  # noqa: E402
 
 
 @register_family(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from aznas_core.proxies import Batch, Config, register_family
+from aznas_core.config import Config
+from aznas_core.proxies.registry import Batch, register_family
 
 MIXUP_GAMMA = 1e-2
 

@@ -60,7 +60,7 @@ def zico(model: nn.Module, batches, device=None) -> float:
 
 # Registration (PROTOCOLS.md A9): two labelled data batches, PyTorch default init. Dead
 # edges may be pruned: their layers are skipped either way (no or all-zero gradients).
-from aznas_core.proxies import register_family  # noqa: E402
+from aznas_core.proxies.registry import register_family  # noqa: E402
 
 
 @register_family(

@@ -287,58 +287,19 @@ class ViT(nn.Module):
         return F.linear(t[:, 1:].mean(1), s.head.weight[:, :e], s.head.bias)  # gp: mean of patches
 
 
-def score(vit: ViT, batch_size: int = 64, seed: int = 0) -> dict:
-    """AZ-NAS for ViTs (PROTOCOLS.md E.4): eval mode, a Gaussian batch at the supernet's
-    resolution, E and T over the 2*depth half-layer outputs (tokens as samples, identity
-    pairs skipped, no progressivity), complexity = `complexity(arch)`."""
-    from aznas_core.model import score_model
-    from aznas_core.proxies import _generator, single_threaded
-
-    r = vit.supernet.resolution
-    with single_threaded():
-        x = torch.randn(batch_size, 3, r, r, generator=_generator(seed, vit.arch, "input"))
-        values = score_model(vit, x, blocks=vit.primary_blocks,
-                             proxies=("expressivity", "trainability"),
-                             generator=_generator(seed, vit.arch, "gradients"), mode="eval")
-    values["complexity"] = complexity(vit.arch)
-    return values
+#: Names that moved to `aznas_core.problems` (they score with `score_model`, a layer above the
+#: spaces): old name -> new name.
+MOVED = {"score": "autoformer_score", "search_problem": "autoformer_problem",
+         "score_published": "autoformer_score_published"}
 
 
-def search_problem(cfg):
-    """Random search of `cfg.iterations` candidates with #Params (M) in [min_budget, budget]
-    (E.3), one supernet seeded by `cfg.seed`, aggregating E, T and complexity."""
-    from aznas_core.proxies import _generator
-    from aznas_core.search import Problem
+def __getattr__(name):
+    """Deprecated aliases of the names in `MOVED`: they work, with a warning naming the new home."""
+    if name not in MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    import warnings
 
-    cache = {}
-
-    def supernet():  # built on first use: loading a history needs no network
-        if not cache:
-            cache["net"] = Supernet(cfg.subset, cfg.resolution,
-                                    generator=_generator(cfg.seed, cfg.subset, "supernet"))
-        return cache["net"]
-
-    def feasible(arch):
-        p = params(arch) / 1e6
-        if not cfg.min_budget <= p <= cfg.budget:
-            return None
-        return {"params": p, "flops": complexity(arch) / 1e6}
-
-    return Problem(keys=("expressivity", "trainability", "complexity"), feasible=feasible,
-                   score=lambda arch: score(supernet().subnet(arch), cfg.batch_size, cfg.seed),
-                   sample=lambda rng: sample(rng, cfg.subset), extra={"supernet": supernet})
-
-
-def score_published(subset: str, resolution: int, batch_size: int, seed: int) -> list[dict]:
-    """The authors' two published ViTs of `subset`, scored with the supernet a search of the
-    same (subset, resolution, seed) uses (`search_problem`'s seeding)."""
-    from aznas_core.proxies import _generator
-
-    supernet = Supernet(subset, resolution, generator=_generator(seed, subset, "supernet"))
-    out = []
-    for budget in ("plain", "tftas"):
-        arch = published(subset, budget)
-        out.append(dict(subset=subset, budget=budget, arch=arch, params=params(arch) / 1e6,
-                        flops=complexity(arch) / 1e6,
-                        **score(supernet.subnet(arch), batch_size, seed)))
-    return out
+    warnings.warn(f"{__name__}.{name} moved to aznas_core.problems.{MOVED[name]}",
+                  DeprecationWarning, stacklevel=2)
+    return getattr(importlib.import_module("aznas_core.problems"), MOVED[name])

@@ -358,47 +358,6 @@ def build(arch: str, num_classes: int = NUM_CLASSES) -> MBV2Net:
     return MBV2Net(arch, num_classes)
 
 
-def score(arch: str, resolution: int = RESOLUTION, batch_size: int = 64, seed: int = 0) -> dict:
-    """AZ-NAS's four proxies of a structure (PROTOCOLS.md D.5): Kaiming fan-in weights, a
-    Gaussian batch, training-mode BN, E/P/T at the primary blocks via `score_model`, and
-    complexity = the budget FLOPs counter at 224. Seeded by (seed, arch): reproducible in
-    any order and process; single-threaded for bit-reproducibility."""
-    from aznas_core.initialization import initialize
-    from aznas_core.model import score_model
-    from aznas_core.proxies import _generator, single_threaded
-
-    with single_threaded():
-        model = build(arch)
-        initialize(model, "kaiming_fan_in", generator=_generator(seed, arch, "weights"))
-        x = torch.randn(batch_size, 3, resolution, resolution,
-                        generator=_generator(seed, arch, "input"))
-        model = model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
-        values = score_model(model, x, blocks=model.primary_blocks,
-                             generator=_generator(seed, arch, "gradients"), mode="train")
-    values["complexity"] = budget_flops(arch)
-    return values
-
-
-def search_problem(cfg):
-    """The MobileNetV2 search of `aznas_core.search` (PROTOCOLS.md D): evolution from the
-    initial structure under `cfg.budget` FLOPs (budget counter) and `cfg.max_layers`; all
-    four AZ-NAS proxies aggregated. The 'random-walk' strategy is its no-selection baseline."""
-    from aznas_core.search import Problem
-
-    def feasible(arch):
-        layers, flops = num_layers(arch), budget_flops(arch)
-        if layers > cfg.max_layers or flops > cfg.budget:
-            return None
-        return {"flops_budget_counter": flops, "params": budget_params(arch), "layers": layers}
-
-    return Problem(
-        keys=("expressivity", "progressivity", "trainability", "complexity"),
-        feasible=feasible,
-        score=lambda arch: score(arch, cfg.resolution, cfg.batch_size, cfg.seed),
-        initial=INITIAL, mutate=mutate, sample=sample)
-
-
 def costs(arch: str) -> dict:
     """Both FLOPs counters, both #Params counters and the layer count of a structure."""
     flops, params = reported_flops_params(arch)
@@ -420,3 +379,20 @@ def block_table(arch: str):
                          bottleneck=b.bottleneck or None, stride=b.stride,
                          sub_layers=b.sub_layers, resolution=r))
     return pd.DataFrame(rows)
+
+
+#: Names that moved to `aznas_core.problems` (they score with `score_model`, a layer above the
+#: spaces): old name -> new name.
+MOVED = {"score": "mbv2_score", "search_problem": "mbv2_problem"}
+
+
+def __getattr__(name):
+    """Deprecated aliases of the names in `MOVED`: they work, with a warning naming the new home."""
+    if name not in MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    import warnings
+
+    warnings.warn(f"{__name__}.{name} moved to aznas_core.problems.{MOVED[name]}",
+                  DeprecationWarning, stacklevel=2)
+    return getattr(importlib.import_module("aznas_core.problems"), MOVED[name])

@@ -40,7 +40,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from aznas_core.proxies import FAMILIES, Batch, Config, build_for, single_threaded
+from aznas_core.config import Config
+from aznas_core.proxies import FAMILIES, Batch
+from aznas_core.scoring import build_for
+from aznas_core.seeding import single_threaded
 from aznas_core.proxies import aznas as az
 from aznas_core.spaces import nb201
 

@@ -1,7 +1,7 @@
 """How much a baseline's "Acc." depends on its random initialisation (and random input).
 
-    python -m aznas_core.validation.init_seeds --proxy synflow --seeds 1-20
-    python -m aznas_core.validation.init_seeds --authors-stream
+    python -m aznas_core.report.init_seeds --proxy synflow --seeds 1-20
+    python -m aznas_core.report.init_seeds --authors-stream
 
 The paper's "Acc." (Table 1) is the accuracy of the first argmax of a proxy in each of five
 fixed draws of 3,000 architectures: a statistic of the very top of each draw. A proxy on
@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from aznas_core import metrics, report, sweep
+from aznas_core import metrics, sweep
+from aznas_core.report import methods as report
 from aznas_core.data import PROJECT_ROOT
 from aznas_core.proxies import Config
 
@@ -94,7 +95,7 @@ def acc_by_seed(dataset: str, proxy: str, seeds, top_k: int = 20,
         got = f.set_index("arch")[proxy].reindex(cand) if not absent else pd.Series(dtype=float)
         if absent or got.isna().any():
             raise ValueError(f"{proxy} at seed {seed} is not cached on the {len(cand)} candidates "
-                             f"of {dataset}: run `python -m aznas_core.validation.init_seeds "
+                             f"of {dataset}: run `python -m aznas_core.report.init_seeds "
                              f"--proxy {proxy} --datasets {dataset} --seeds {seed}`")
         by_seed[seed] = got
     scaled = pd.DataFrame({s: _scale(proxy, v.to_numpy()) for s, v in by_seed.items()}, index=cand)

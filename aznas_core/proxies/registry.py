@@ -1,0 +1,225 @@
+"""The one registry of zero-cost proxies: families (proxies that share one computation), the
+proxies they compute, and the `Batch` a family reads. Every family module of this package
+imports only this module (and helpers below it) and registers itself where it is defined.
+
+A family function is MODEL-LEVEL: `fn(model, batch, cfg, proxies) -> {proxy: value}` on an
+initialised module (train mode, on `cfg.device`); it never builds networks or draws weights,
+so the same code scores a search space's cells (`aznas_core.scoring`) and a user's own model
+(`aznas_core.model`). See the package docstring (`aznas_core.proxies`) for the declarations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Callable
+
+import torch
+
+from aznas_core import inputs as _inputs
+from aznas_core.config import Config
+from aznas_core.seeding import generator as seeded_generator
+
+NEEDS = frozenset({"noise", "noise2", "data", "data2", "labels"})
+AZNAS = ("expressivity", "progressivity", "trainability", "complexity")
+
+
+@dataclass
+class Batch:
+    """What a model-level family function reads. Fields it did not declare are None.
+
+    noise, noise2: Gaussian batches (B, 3, R, R); x, y, x2, y2: batches of the configured
+    input source (labels None when unlabelled); `generator(stream)` gives further seeded
+    randomness (Rademacher vectors, random labels); `pre_gap`: the module whose input is the
+    feature map before global pooling (Zen).
+    """
+
+    noise: torch.Tensor | None = None
+    noise2: torch.Tensor | None = None
+    x: torch.Tensor | None = None
+    y: torch.Tensor | None = None
+    x2: torch.Tensor | None = None
+    y2: torch.Tensor | None = None
+    seed: int = 0
+    arch: str = ""
+    pre_gap: str = "pool"
+    device: str = "cpu"
+
+    def generator(self, stream: str) -> torch.Generator:
+        return seeded_generator(self.seed, self.arch, stream)
+
+    def to(self, device) -> "Batch":
+        moved = {f.name: getattr(self, f.name) for f in fields(self)}
+        for k, v in moved.items():
+            if isinstance(v, torch.Tensor):
+                moved[k] = v.to(device)
+        moved["device"] = str(device)
+        return Batch(**moved)
+
+    def channels_last(self) -> "Batch":
+        out = Batch(**{f.name: getattr(self, f.name) for f in fields(self)})
+        for f in ("noise", "noise2", "x", "x2"):
+            t = getattr(out, f)
+            if t is not None and t.dim() == 4:
+                setattr(out, f, t.contiguous(memory_format=torch.channels_last))
+        return out
+
+    @classmethod
+    def for_arch(cls, arch: str, cfg: Config, needs) -> "Batch":
+        """The batch `needs` asks for, seeded per (cfg, arch, stream); CPU tensors."""
+        b, r = int(cfg.batch_size), cfg.input_resolution
+        noise = lambda s: torch.randn(b, 3, r, r, generator=seeded_generator(cfg.seed, arch, s))  # noqa: E731
+        data = lambda part: _inputs.make_batch(  # noqa: E731
+            cfg.inputs, b, r, cfg.num_classes,
+            seeded_generator(cfg.seed, arch, _inputs.stream(cfg.inputs, part)),
+            dataset=cfg.dataset, part=part)
+        out = cls(seed=cfg.seed, arch=arch)
+        if "noise" in needs:
+            out.noise = noise("input")  # the stream AZ-NAS has always used
+        if "noise2" in needs:
+            out.noise2 = noise("input2")
+        if "data" in needs or "labels" in needs:
+            out.x, out.y = data(0)
+        if "data2" in needs:
+            out.x2, out.y2 = data(1)
+        return out
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    fn: Callable
+    proxies: dict  # name -> description
+    inputs: dict = field(default_factory=dict)  # proxy -> set, or {variant: set}
+    init: dict = field(default_factory=dict)  # variant -> scheme (None: no network)
+    variants: tuple = ("aznas",)  # variants whose computations differ
+    reads_classifier: bool = False
+    batch_free: bool = False
+    prune: bool = False
+    kind: str = "network"  # 'network' (cached) or 'architecture' (closed form)
+    legacy_layout: bool = False  # AZ-NAS: the original cache layout
+
+    def variant(self, cfg: Config) -> str:
+        return cfg.variant if cfg.variant in self.variants else self.variants[0]
+
+    def needs(self, cfg: Config, proxies=None) -> set:
+        out = set()
+        for p in proxies or self.proxies:
+            spec = self.inputs.get(p, set())
+            if isinstance(spec, dict):
+                spec = spec.get(cfg.variant, spec.get(self.variants[0], set()))
+            out |= set(spec)
+        return out
+
+    def init_scheme(self, cfg: Config) -> str:
+        return cfg.init or self.init[self.variant(cfg)]
+
+    def identity(self, cfg: Config) -> dict:
+        """The configuration fields this family's values depend on (the cache's identity).
+        The AZ-NAS family keeps the original layout: space, resolution, batch size, init,
+        seed (+ device off the CPU)."""
+        ident = {"space": cfg.space}
+        if not self.legacy_layout:
+            ident["family"] = self.name
+        ident["resolution"] = cfg.input_resolution
+        if not self.batch_free:
+            ident["batch_size"] = int(cfg.batch_size)
+        ident["init"] = self.init_scheme(cfg)
+        ident["seed"] = int(cfg.seed)
+        if self.reads_classifier:
+            ident["dataset"] = cfg.dataset
+        if self.needs(cfg) & {"data", "data2", "labels"}:
+            ident["inputs"] = cfg.inputs
+        if len(self.variants) > 1:
+            ident["variant"] = self.variant(cfg)
+        if not self.legacy_layout or cfg.device != "cpu":
+            ident["device"] = str(torch.device(cfg.device).type)
+        return ident
+
+    def key(self, cfg: Config) -> str:
+        ident = self.identity(cfg)
+        parts = [f"res{ident['resolution']}"]
+        if "batch_size" in ident:
+            parts.append(f"bs{ident['batch_size']}")
+        parts += [ident["init"], f"seed{ident['seed']}"]
+        parts += [str(ident[k]) for k in ("dataset", "inputs", "variant") if k in ident]
+        if ident.get("device", "cpu") != "cpu":
+            parts.append(ident["device"])
+        return "-".join(parts)
+
+    def subdir(self) -> str:
+        """Where the family's shards live below <root>/<space>/."""
+        return "" if self.legacy_layout else self.name
+
+
+@dataclass(frozen=True)
+class Proxy:
+    name: str
+    family: str
+    description: str
+
+
+FAMILIES: dict[str, Family] = {}
+PROXIES: dict[str, Proxy] = {}
+#: Proxies defined on a set of architectures (rank combinations), e.g. te_nas:
+#: name -> (parts, description). `score` refuses them; `aznas_core.aggregate` computes them.
+SET_PROXIES: dict[str, tuple[tuple[str, ...], str]] = {}
+
+
+def register_family(name: str, *, proxies: dict, **kw):
+    """Decorator registering a model-level family function (see the module docstring)."""
+    def deco(fn):
+        if name in FAMILIES:
+            raise ValueError(f"proxy family {name!r} registered twice")
+        clash = [p for p in proxies if p in PROXIES or p in SET_PROXIES]
+        if clash:
+            raise ValueError(f"proxies {clash} of family {name!r} are already registered")
+        for p, spec in kw.get("inputs", {}).items():
+            specs = spec.values() if isinstance(spec, dict) else [spec]
+            bad = [s for sp in specs for s in sp if s not in NEEDS]
+            if bad or p not in proxies:
+                raise ValueError(f"family {name!r}: bad input declaration {p}: {spec}")
+        fam = Family(name=name, fn=fn, proxies=dict(proxies), **kw)
+        FAMILIES[name] = fam
+        for p, desc in proxies.items():
+            PROXIES[p] = Proxy(p, name, desc)
+        return fn
+    return deco
+
+
+def register_set_proxy(name: str, parts, description: str) -> None:
+    """A proxy defined by combining other proxies over a set of architectures."""
+    if name in PROXIES or name in SET_PROXIES:
+        raise ValueError(f"proxy {name!r} is already registered")
+    SET_PROXIES[name] = (tuple(parts), description)
+
+
+def check_proxies(proxies, cfg: Config | None = None) -> tuple[str, ...]:
+    """Proxy names as a tuple; ValueError for an unknown name, a set-level proxy, or (with a
+    configuration) a proxy that needs labels from an unlabelled input source."""
+    if isinstance(proxies, str):
+        proxies = [p for p in proxies.split(",") if p]
+    proxies = tuple(proxies)
+    sets = [p for p in proxies if p in SET_PROXIES]
+    if sets:
+        raise ValueError(f"{sets} rank a set of architectures (rank sum of "
+                         f"{[SET_PROXIES[p][0] for p in sets]}): score the parts, then use "
+                         f"aznas_core.aggregate")
+    unknown = [p for p in proxies if p not in PROXIES]
+    if unknown or not proxies:
+        raise ValueError(f"unknown proxy {unknown or proxies}; available: {sorted(PROXIES)}")
+    if cfg is not None:
+        for p in proxies:
+            fam = FAMILIES[PROXIES[p].family]
+            if "labels" in fam.needs(cfg, [p]) and not _inputs.is_labelled(cfg.inputs):
+                raise ValueError(
+                    f"proxy {p!r} needs labels, but input source {cfg.inputs!r} has none; "
+                    f"use a labelled source: "
+                    f"{[s for s in _inputs.SOURCES if _inputs.is_labelled(s)]}")
+    return proxies
+
+
+def families_of(proxies) -> dict[str, tuple[str, ...]]:
+    """{family: its requested proxies}, in first-request order."""
+    out: dict[str, list[str]] = {}
+    for p in proxies:
+        out.setdefault(PROXIES[p].family, []).append(p)
+    return {f: tuple(ps) for f, ps in out.items()}

@@ -1,0 +1,138 @@
+"""What the input source changes: every baseline the authors fed real training images, scored
+on the blog's Synthetic CIFAR-10 (Gaussian images with labels from random networks) and on the
+natural images (1,834 real CIFAR-100 photographs), side by side on the same architectures,
+against the paper's Table 1 numbers.
+
+There is no third, "Gaussian" column for these methods: the Synthetic CIFAR-10 images *are*
+the Gaussian batch (`aznas_core.inputs`), so a label-free proxy (TE-NAS's NTK) gives the same
+bits on either (`tests/test_inputs.py`), and the labelled ones cannot run without labels.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from aznas_core import aggregate, metrics
+from aznas_core.report.common import DATASETS
+from aznas_core.report.methods import (SAMPLE_SIZES, TABLE1_METHODS, Method, cached_scores,
+                                       method_rows)
+from aznas_core.reported import reported
+
+#: The input sources compared, and how tables name them.
+INPUTS = {"synthetic_cifar10": "Gaussian / Synthetic CIFAR-10", "natural": "natural images"}
+
+#: Table 1's real-input methods (PROTOCOLS.md 0: `real_input_metrics`), and GradSign with the
+#: sum over weights of its zero-cost-nas measure and the paper's Sec. 4.3 text.
+REAL_INPUT_METHODS = [m for m in TABLE1_METHODS
+                      if m.label in ("Grasp", "Snip", "TE-NAS", "GradSign", "ZiCo")] + [
+    Method("GradSign (sum)", ("gradsign_sum",), input="real images")]
+
+#: The paper's Table 1 row each method is compared with.
+PAPER_ROW = {"GradSign (sum)": "GradSign"}
+
+
+def common_sample(frames: dict, proxies) -> tuple[set, int]:
+    """The largest documented NB201 sample (`SAMPLE_SIZES`, nested) on which every frame
+    (one per input) has every proxy cached, and its size; (empty, 0) when none is."""
+    from aznas_core.benchmarks.nb201 import fixed_sample
+
+    have = None
+    for f in frames.values():
+        idx = set(f.dropna(subset=list(proxies))["index"]) if set(proxies) <= set(f) else set()
+        have = idx if have is None else have & idx
+    for n in SAMPLE_SIZES:
+        sample = set(fixed_sample(n))
+        if have and sample <= have:
+            return sample, n
+    return set(), 0
+
+
+def input_comparison(datasets=DATASETS, inputs=tuple(INPUTS), methods=None, n_boot: int = 200,
+                     seed: int = 0, min_archs: int = 300, **config) -> pd.DataFrame:
+    """One row per (method, dataset, input): KT and SPR against test accuracy with 95%
+    bootstrap CIs, "Acc." on the sample (`metrics.pool_acc`), the number of architectures
+    (the largest documented sample every input covers, the same for every input of a
+    (method, dataset)), the paper's KT and SPR, and for each input after the first the
+    paired bootstrap CI of its KT minus the first input's (both on the same resamples).
+    ImageNet16-120 is read at 32x32, the resolution the paper's numbers match. Methods or
+    datasets with fewer than `min_archs` common architectures get NaN values (not yet
+    computed) and say how many there are."""
+    from aznas_core import sweep
+
+    paper = reported("P-T1")
+    rows = []
+    for m in methods or REAL_INPUT_METHODS:
+        for d in datasets:
+            res = 32 if d == "ImageNet16-120" else None
+            frames = {i: cached_scores(d, list(m.proxies), resolution=res, inputs=i, **config)[0]
+                      for i in inputs}
+            sample, n = common_sample(frames, m.proxies)
+            ref = paper[(paper["label"] == PAPER_ROW.get(m.label, m.label))
+                        & (paper["dataset"] == d)].set_index("metric")["value"]
+            scores = {}
+            for i in inputs:
+                row = dict(method=m.label, dataset=d, input=i, n_archs=n,
+                           paper_KT=ref.get("KT", np.nan), paper_SPR=ref.get("SPR", np.nan))
+                if n >= min_archs:
+                    f = frames[i][frames[i]["index"].isin(sample)]
+                    f = sweep.with_ground_truth(f, d).reset_index(drop=True)
+                    scores[i] = f
+                    got = {r["metric"]: r for r in method_rows(f, m, n_boot=n_boot, seed=seed,
+                                                               min_archs=min_archs)}
+                    row.update(KT=got["KT"]["reproduced"], KT_low=got["KT"]["ci_low"],
+                               KT_high=got["KT"]["ci_high"], SPR=got["SPR"]["reproduced"],
+                               Acc=got["Acc"]["reproduced"], Acc_std=got["Acc"]["std"])
+                rows.append(row)
+            if len(scores) == len(inputs) > 1:
+                base = inputs[0]
+                for i in inputs[1:]:
+                    d_kt, lo, hi = kendall_difference(scores[i], scores[base], m)
+                    rows[-len(inputs) + inputs.index(i)].update(
+                        dKT=d_kt, dKT_low=lo, dKT_high=hi)
+    out = pd.DataFrame(rows)
+    for c in ("KT", "KT_low", "KT_high", "SPR", "Acc", "Acc_std", "dKT", "dKT_low", "dKT_high"):
+        if c not in out:
+            out[c] = np.nan
+    out["delta_KT"] = out["KT"] - out["paper_KT"]
+    out["paper_in_CI"] = (out["KT_low"] <= out["paper_KT"]) & (out["paper_KT"] <= out["KT_high"])
+    return out
+
+
+def kendall_difference(frame, base, method: Method, n_boot: int = 200, seed: int = 0):
+    """KT(frame) - KT(base) for `method` on the same architectures (same row order by
+    `index`), with a paired percentile-bootstrap CI (each resample draws the same
+    architectures for both)."""
+    a = frame.sort_values("index", ignore_index=True)
+    b = base.sort_values("index", ignore_index=True)
+    if not a["index"].equals(b["index"]):
+        raise ValueError("the two frames must hold the same architectures")
+
+    def stat(idx):
+        fa, fb = a.iloc[idx].reset_index(drop=True), b.iloc[idx].reset_index(drop=True)
+        sa = aggregate.aggregate(fa, list(method.proxies), method.aggregation)
+        sb = aggregate.aggregate(fb, list(method.proxies), method.aggregation)
+        return metrics.kendall_tau(sa, fa["acc"]) - metrics.kendall_tau(sb, fb["acc"])
+
+    full = stat(np.arange(len(a)))
+    lo, hi = metrics.percentile_bootstrap(stat, len(a), n_boot, seed=seed)
+    return float(full), lo, hi
+
+
+def verdict(row_syn, row_nat) -> str:
+    """Whether the natural images explain a method's gap to the paper on one dataset:
+    'explained' (the paper's KT is inside the natural-image CI and was outside the
+    synthetic one), 'partly explained' (the natural images move KT toward the paper, the
+    paired CI of the move excludes 0, but the paper stays outside), 'not explained'
+    (otherwise: no significant move toward the paper), 'no gap' (the paper's value was
+    already inside the synthetic CI), or 'not yet computed'."""
+    if np.isnan(row_nat["KT"]) or np.isnan(row_syn["KT"]):
+        return "not yet computed"
+    if row_syn["paper_in_CI"]:
+        return "no gap"
+    toward = np.sign(row_nat["paper_KT"] - row_syn["KT"])
+    significant = row_nat["dKT_low"] > 0 if toward > 0 else row_nat["dKT_high"] < 0
+    if row_nat["paper_in_CI"]:
+        return "explained"
+    if significant and abs(row_nat["delta_KT"]) < abs(row_syn["delta_KT"]):
+        return "partly explained"
+    return "not explained"
