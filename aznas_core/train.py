@@ -60,14 +60,24 @@ with SIGKILL and compares). A finished network is one Parquet file,
 ``data/training/<config key>/<arch id>.parquet`` (one row per epoch, the configuration spelled
 out in columns, the package and torch versions); its checkpoint is then deleted.
 
-Cost on this machine (measured with `measure_cost`, one thread, natural images at 32x32, 1,500
-training + 334 test images, batch 256, channels-last; a 2-core VM shared with two nice-19
-background sweeps):
+Cost on this machine (measured with `measure_cost` and timing `proxies_on_copy`, 2026-12-04;
+one thread, CPU seconds (`time.process_time`), natural images at 32x32, 1,498 training + 336
+test images, batch 256, channels-last; the 2-core VM was shared with other sessions' work at a
+load average of about 12, so wall-clock seconds were 5-7x the CPU seconds):
 
-    cheap cell  |skip_connect~0|+|nor_conv_1x1~0|skip_connect~1|+|...|  (1x1 convs and skips)
-    expensive   |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|...|  (all six edges 3x3)
+    cell                                        CPU s / network-epoch   nine proxies, CPU s
+    cheap:     |skip_connect~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|nor_conv_1x1~2|
+                                                 12.2  (wall 84)          8.0
+    expensive: |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|
+                                                 39.7  (wall 251)         16.6
 
-    MEASURED_COST (seconds per network-epoch) is filled in below from `measure_cost` runs.
+(an epoch: training and the test evaluation; "nine proxies": fisher, grad_norm, grasp,
+jacob_cov, snip, synflow on a natural batch of 64 plus AZ-NAS's E, P, T; grasp is 2/3 of it).
+A 3x3 edge costs about 5.5 CPU s per epoch, a random cell (1.2 3x3 edges on average) about
+15 s. Blog Fig. 9's run (`data/training/run_fig9.sh`: 8 epochs, proxies at 5 epochs) is then
+about 175 CPU s per network, 100 networks about 5 CPU hours; the first three networks'
+training took 58-146 CPU s (355-868 s wall with their proxies, at nice 19 on the shared
+machine).
 """
 from __future__ import annotations
 
