@@ -5,6 +5,8 @@
 #           the gradient family (grad_norm, snip, plain, fisher, jacob_cov, epe_nas) and grasp,
 #           CIFAR-10 first; then the synthetic input's gradsign_sum on the 1,042 (the reduction
 #           question on the input Table 1 has shown so far); then everything on the fixed 3,000;
+#   b       zico, grasp and the gradient family on CIFAR-10, then CIFAR-100 (lane a skips what
+#           lane b has cached by the time it gets there);
 #   tenas   TE-NAS (ntk + linear_region) on CIFAR-10 through fixed 300 / 600 / the 1,042 (~13 s
 #           per architecture per worker at 32x32), then CIFAR-100, then ImageNet16-120 at 32x32;
 #   naslib  our zc-variant proxies on natural images on NASLib's 725 archs (proxies page).
@@ -33,6 +35,9 @@ case "${1:?lane: a, tenas or naslib}" in
      for fam in gradsign,gradsign_sum zico $GRAD grasp; do
        for d in "${DATASETS[@]}"; do costly $fam fixed3000 $d $NAT; done
      done ;;
+  b) # CIFAR-10 first for every family, so one dataset's comparison completes soonest
+     for fam in zico grasp $GRAD; do costly $fam uniform1042 ${DATASETS[0]} $NAT; done
+     for fam in zico grasp $GRAD; do costly $fam uniform1042 ${DATASETS[1]} $NAT; done ;;
   tenas)
      for d in "${DATASETS[@]}"; do
        for s in fixed300 fixed600 uniform1042; do costly ntk,linear_region $s $d $NAT; done
