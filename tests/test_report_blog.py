@@ -208,3 +208,32 @@ def test_blog_table1_equals_the_committed_results(tmp_path):
     assert t1.n_archs == len(f) == 725
     assert len(t1.compared) == 8 and f"of the blog's {len(t1.compared)} CIFAR-100 cells" in t1.verdict
     assert t1.key_table.index[-5:].tolist() == [p + " *" for p in blog.AZNAS_ROWS]
+
+
+def test_blog_table2_equals_the_committed_results(tmp_path):
+    t2 = blog.blog_table2()
+    assert_same_as_committed(t2.table, "blog_table2", tmp_path)
+    f = zc_suite.load("darts", "cifar10")
+    r = t2.extra.set_index("proxy")
+    assert r.loc["params", "reproduced"] == pytest.approx(f["params"].rank().corr(f["val_accuracy"].rank()))
+    assert t2.table["reproduced"].notna().sum() == 8          # only the extra column is reproduced
+    swapped = t2.table[t2.table["note"].str.contains("swapped")]
+    assert sorted(set(swapped["proxy"])) == ["grasp", "jacob_cov"]
+    assert f"{abs(r.loc['flops', 'reproduced'] - r.loc['params', 'reproduced']):.3f} apart" in t2.verdict
+    assert t2.key_table.shape == (8, 7)
+
+
+# --------------------------------------------------------------------------------------
+# Scoring your own model
+# --------------------------------------------------------------------------------------
+def test_resnet18_blocks_exist_chain_and_score_reproducibly():
+    import torch
+
+    model = blog.ResNet18(8)
+    names = dict(model.named_modules())
+    assert all(b in names for b in blog.RESNET18_BLOCKS) and len(blog.RESNET18_BLOCKS) == 9
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    a = blog.score_resnet18(8, batch_size=4)
+    assert a == blog.score_resnet18(8, batch_size=4)
+    assert set(a) == {"expressivity", "progressivity", "trainability"}
+    assert a != blog.score_resnet18(8, batch_size=4, seed=1)
