@@ -16,7 +16,8 @@ trained on a dataset *source*:
     ten classes, labels 0..9) with a FIXED split (`natural_split`): per class, a permutation
     drawn from `SPLIT_SEED` puts round(n_c * 334 / 1834) images in the test split, the rest in
     the train split (1,500 train / 334 test; the split does not depend on the configuration).
-    `n_train` takes a prefix of the (seeded, shuffled) train split. Training images get the
+    `n_train` takes a prefix of the (seeded, shuffled) train split, `n_test` a seeded choice
+    of the test split. Training images get the
     benchmark's augmentation (`inputs.augment_normalize`: random flip, random crop with
     resolution/8 px zero padding, the dataset's Normalize); test images are only resized and
     normalised, as NATS-Bench's test loader does.
@@ -345,7 +346,10 @@ class Data:
         if cfg.source == "natural":
             images, labels = _inputs.natural_images()
             tr, te = natural_split()
-            tr, te = tr[:cfg.train_size], te[:cfg.test_size]
+            # a smaller test set: a seeded class-mixed choice, kept in index order (the full
+            # split when n_test is the default)
+            pick = np.random.default_rng(SPLIT_SEED + 1).permutation(len(te))[:cfg.test_size]
+            tr, te = tr[:cfg.train_size], te[np.sort(pick)]
             self.train_raw, self.train_y = images[tr], labels[tr]
             self.test_x = _normalize(_inputs.resize(images[te].float(), r), cfg.dataset)
             self.test_y = labels[te]
