@@ -22,3 +22,24 @@ from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # no
                                     plot_blog_profiles, plot_blog_table3,
                                     plot_correlation_heatmaps, save_figure, score_resnet18,
                                     style_verdict, tasks_per_space)
+from aznas_core.report.paper import (ARCHITECTURE_PROXIES, acc_init_spread,  # noqa: F401
+                                     cache_coverage, headline, largest_deltas, plot_acc_inits,
+                                     plot_runtime, pool_label, proxies_of, recompute_sample,
+                                     resolution_kendall, style_headline, style_table,
+                                     synflow_precision, table1, table1_cells, table1_dataset,
+                                     table1_frames, table1_reported, table1_runtime,
+                                     table1_verdict, tolerance_gaps)
+from aznas_core.report.paper import authors_stream  # noqa: F401
+from aznas_core.report.paper import (AZNAS, NETWORK_PROXIES, TABLE4_PROXIES,  # noqa: F401
+                                     SensitivityFrames, plot_sensitivity, plot_table4, seed_noise,
+                                     sensitivity, sensitivity_effects, sensitivity_headline,
+                                     sensitivity_row, sensitivity_sampler, sensitivity_summary,
+                                     table4, table4_flops_check, table4_frame, table4_labels,
+                                     table4_variants, table4_verdict, variants_side_by_side,
+                                     wide_table)
+from aznas_core.report.paper import (SEARCH_KEYS, plot_convergence, plot_mbv2_archs,  # noqa: F401
+                                     pooled_curves, search_config, search_cost, table2_found,
+                                     table2_reported, table2_verdict)
+from aznas_core.report.paper import (cached_configurations, config_table,  # noqa: F401
+                                     config_verdict, dataset_complexity, frames_for,
+                                     plot_config_table, plot_table9, table9)

@@ -1,0 +1,1133 @@
+"""What each AZ-NAS-paper notebook computes, one function per artifact: the frames the
+notebooks show (e.g. `table1(...)`: Table 1's long table, reported | reproduced | delta), their
+per-dataset views and the short verdicts printed at the top of each page."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aznas_core import aggregate, metrics
+from aznas_core.report.common import DATASET_TITLES, DATASETS
+from aznas_core.report.methods import (SUBSTITUTE, TABLE1_METHODS, comparison_frame,
+                                       documented_sample, method_rows, timed_ms_per_arch)
+
+IN16 = "ImageNet16-120"
+#: The registry's architecture proxies (closed form: no network, no input, no resolution).
+ARCHITECTURE_PROXIES = frozenset({"params", "complexity"})
+
+
+def proxies_of(methods) -> list[str]:
+    """Every proxy the methods read, in order of first use."""
+    return list(dict.fromkeys(p for m in methods for p in m.proxies))
+
+
+def recompute_sample(proxies, datasets=DATASETS, n_archs: int = 100, sample_seed: int = 0,
+                     resolutions=None, root=None, chunk_size: int = 10, workers: int | None = 1,
+                     **config) -> Path:
+    """Score a fresh random sample of `n_archs` NAS-Bench-201 architectures (`sample_seed`;
+    0: all 15,625) with every registered network proxy of `proxies` (None: the sweep's
+    default, E, P and T) into the cache `root` (default: a new temporary directory; the
+    committed cache is never touched) and return `root`. `resolutions`: {dataset:
+    resolutions to score at} (default: the dataset's own); `config`: further `Config` fields
+    (batch_size, init, seed)."""
+    import tempfile
+
+    from aznas_core import nb201, sweep
+    from aznas_core.config import Config
+    from aznas_core.proxies import PROXIES
+
+    root = Path(root or tempfile.mkdtemp(prefix="aznas-recompute-"))
+    archs = list(nb201.archs())
+    if n_archs:
+        rng = np.random.default_rng(sample_seed)
+        archs = [archs[i] for i in sorted(rng.choice(len(archs), n_archs, replace=False))]
+    kw = {} if proxies is None else {
+        "proxies": [p for p in proxies if p in PROXIES and p not in ARCHITECTURE_PROXIES]}
+    for d in datasets:
+        for r in (resolutions or {}).get(d, [None]):
+            sweep.run(archs, cfg=Config(dataset=d, resolution=r, **config), root=root,
+                      chunk_size=chunk_size, workers=workers, **kw)
+    return root
+
+
+# --------------------------------------------------------------------------------- Table 1
+
+def table1_frames(datasets=DATASETS, in16_resolution: int = 32, methods=TABLE1_METHODS,
+                  **config) -> tuple[dict, dict]:
+    """One frame per dataset of every Table 1 proxy joined to the ground truth
+    (`comparison_frame`), ImageNet16-120's network proxies at `in16_resolution`, a family read
+    at the other resolution (16 or 32) where its cache covers a larger documented sample there.
+    Returns ({dataset: frame}, {dataset: {proxy: resolution read at}})."""
+    other = 16 if in16_resolution == 32 else 32
+    frames, resolution_of = {}, {}
+    for d in datasets:
+        frames[d], resolution_of[d] = comparison_frame(
+            d, proxies_of(methods), in16_resolution if d == IN16 else None,
+            fallback=other if d == IN16 else None, **config)
+    return frames, resolution_of
+
+
+def cache_coverage(frames: dict, proxies) -> pd.DataFrame:
+    """Architectures cached per proxy (rows) and dataset (columns)."""
+    out = pd.DataFrame({d: {p: int(f[p].notna().sum()) if p in f else 0 for p in proxies}
+                        for d, f in frames.items()})
+    out.index.name = "architectures cached"
+    return out
+
+
+def pool_label(n: int) -> str:
+    """The row of the ground truth's scaled 'Acc.' on a pool of `n` architectures."""
+    return f"Ground truth (pool of {n:,})"
+
+
+def _input_of(m, resolution_of: dict) -> str:
+    if set(m.proxies) <= ARCHITECTURE_PROXIES:
+        return m.input
+    res = sorted({resolution_of.get(p) for p in m.proxies if p not in ARCHITECTURE_PROXIES} - {None})
+    return f"{m.input}, {'/'.join(f'{r}x{r}' for r in res)}" if res else m.input
+
+
+def table1_reported() -> pd.DataFrame:
+    """The paper's Table 1 (`reported('P-T1')`) in `table1`'s column names."""
+    from aznas_core.reported import reported
+
+    paper = reported("P-T1").replace({"metric": {"runtime_ms": "ms_per_arch"}})
+    return paper.rename(columns={"label": "method", "value": "reported", "std": "reported_std"})
+
+
+def table1(frames: dict, resolution_of: dict, methods=TABLE1_METHODS, n_boot: int = 200,
+           seed: int = 0, documented: bool = True, timing: str = "nb201-cifar10-cpu") -> pd.DataFrame:
+    """The paper's Table 1, one row per (method, dataset, metric): KT and SPR with bootstrap
+    CIs and 'Acc.' (`method_rows`), reported | reproduced | delta, `n_archs`, the `input` each
+    method saw and the `tolerance` its cell is judged by. Each method is read on the largest
+    documented sample its cache covers (`documented_sample`; `documented=False`: every row
+    where its proxies are cached, for a recomputed random sample); a method not cached is a
+    row of NaN with `n_archs` 0. Ground-truth rows: the paper's 'Acc.' on all architectures
+    and the scaled one on each smaller pool a method was read on ('Ground truth (pool of n)').
+    Runtimes (`ms_per_arch`, dataset '') come from the same-run `timing` table."""
+    rows, pools = [], {}
+    for d, frame in frames.items():
+        for m in methods:
+            f = (documented_sample(frame, m.proxies)[0] if documented
+                 else frame.dropna(subset=[p for p in m.proxies if p in frame]))
+            inp = _input_of(m, resolution_of[d])
+            if not set(m.proxies) <= set(f.columns) or f.empty:  # not cached yet: NaN, said so
+                rows += [dict(method=m.label, dataset=d, metric=k, reproduced=np.nan, n_archs=0,
+                              input=inp) for k in ("KT", "SPR", "Acc")]
+                continue
+            rows += [dict(r, method=m.label, dataset=d, input=inp)
+                     for r in method_rows(f, m, n_boot=n_boot, seed=seed, min_archs=1)]
+            if len(f) < len(frame):
+                pools.setdefault(d, {})[len(f)] = f
+        mean, std, _ = metrics.paper_acc(frame, ["acc"], "acc", method="-")
+        rows.append(dict(method="Ground truth", dataset=d, metric="Acc", reproduced=mean, std=std,
+                         n_archs=len(frame), input="none (benchmark accuracy)"))
+        for n, pool in sorted(pools.get(d, {}).items(), reverse=True):
+            mean, std, _ = metrics.pool_acc(pool, ["acc"], "acc", method="-")
+            rows.append(dict(method=pool_label(n), dataset=d, metric="Acc", reproduced=mean,
+                             std=std, n_archs=n, input="none (benchmark accuracy), drawn from that pool"))
+    for m in methods:
+        if not m.runs_network:
+            continue  # closed-form counts: the paper gives no runtime
+        ms, std, n = timed_ms_per_arch(m.label, timing)
+        rows.append(dict(method=m.label, dataset="", metric="ms_per_arch", reproduced=ms, std=std,
+                         n_archs=n, input="CPU, 1 thread, same run (paper: one GPU)"))
+    paper = table1_reported()
+    table = pd.DataFrame(rows).merge(
+        paper[["method", "dataset", "metric", "reported", "reported_std"]],
+        on=["method", "dataset", "metric"], how="left", validate="one_to_one")
+    table["delta"] = table["reproduced"] - table["reported"]
+    strict = {"#Params", "FLOPs", "AZ-NAS", "Ground truth"}
+    table["tolerance"] = [np.nan if k == "ms_per_arch" or m.startswith("Ground truth (")
+                          else 0.5 if k == "Acc" else 0.02 if m in strict else 0.03
+                          for m, k in zip(table["method"], table["metric"])]
+    order = [m.label for m in methods] + ["Ground truth"] + [
+        pool_label(n) for n in sorted({n for p in pools.values() for n in p}, reverse=True)]
+    datasets = [""] + list(frames)
+    table = table.assign(_o=table["method"].map(order.index),
+                         _d=table["dataset"].map(datasets.index))
+    table = table.sort_values(["_o", "_d"], kind="stable").reset_index(drop=True)
+    return table[["method", "dataset", "metric", "reported", "reproduced", "delta", "ci_low",
+                  "ci_high", "n_archs", "input", "std", "reported_std", "tolerance"]]
+
+
+def table1_dataset(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """One dataset of `table1` as the page shows it: one row per method, KT / SPR / Acc. each
+    reported | ours | delta (KT and SPR with their 95% CI, Acc. with our std over the 5
+    draws), `n_archs`, the input and a status ('not yet cached')."""
+    t = table[table["dataset"] == dataset].set_index(["method", "metric"])
+    cols = {}
+    for k in ("KT", "SPR", "Acc"):
+        x = t.xs(k, level="metric")
+        cols[f"{k} reported"], cols[f"{k} ours"], cols[f"{k} delta"] = x["reported"], x["reproduced"], x["delta"]
+        if k != "Acc":
+            cols[f"{k} 95% CI"] = pd.Series([f"[{a:.3f}, {b:.3f}]" if a == a else "" for a, b in
+                                             zip(x["ci_low"], x["ci_high"])], index=x.index)
+        else:
+            cols["Acc std (ours)"] = x["std"]
+    here = list(dict.fromkeys(t.index.get_level_values("method")))
+    out = pd.DataFrame(cols).reindex(here)
+    acc = t.xs("Acc", level="metric")
+    out["n_archs"] = acc["n_archs"].reindex(here)
+    out["input"] = acc["input"].reindex(here)
+    out.insert(0, "status", ["not yet cached" if n == 0 else "" for n in out["n_archs"]])
+    return out
+
+
+def style_table(frame: pd.DataFrame, acc_prefix: str = "Acc"):
+    """A Styler: KT/SPR-like numbers to 3 decimals, columns starting with `acc_prefix` to 2,
+    `n_archs` to 0, NaN as '–'; text and CI columns as they are."""
+    num = [c for c in frame.columns if c not in ("input", "status", "n_archs") and "CI" not in c
+           and pd.api.types.is_numeric_dtype(frame[c])]
+    style = frame.style.format(precision=3, na_rep="–", subset=[c for c in num if not c.startswith(acc_prefix)]) \
+        .format(precision=2, na_rep="–", subset=[c for c in num if c.startswith(acc_prefix)])
+    return style.format(precision=0, na_rep="–", subset=["n_archs"]) if "n_archs" in frame else style
+
+
+def headline(table: pd.DataFrame, metric: str = "KT") -> pd.DataFrame:
+    """The key table of a comparison in long form (`method`, `dataset`, `metric`, `reported`,
+    `reproduced`, `delta`, `tolerance`): one row per method, per dataset reported | reproduced |
+    delta of `metric` (columns (dataset title, which)), methods in the table's order, rows
+    without a reported value dropped."""
+    t = table[(table["metric"] == metric) & table["reported"].notna()]
+    out = t.pivot_table(index="method", columns="dataset", values=["reported", "reproduced", "delta"],
+                        sort=False, dropna=False)
+    out = out.swaplevel(axis=1)
+    datasets = [d for d in dict.fromkeys(t["dataset"])]
+    out = out.reindex(columns=pd.MultiIndex.from_product([datasets, ["reported", "reproduced", "delta"]]))
+    out = out.reindex(list(dict.fromkeys(t["method"])))
+    out.columns = out.columns.set_levels([DATASET_TITLES.get(d, d) for d in out.columns.levels[0]], level=0)
+    out.index.name = None
+    return out
+
+
+def style_headline(frame: pd.DataFrame, tolerance, precision: int = 3):
+    """A Styler for `headline`: numbers to `precision` decimals, each delta green within
+    `tolerance` (a number, or {row: number}) and red outside it."""
+    def colour(col):
+        tol = [tolerance.get(m, np.nan) if isinstance(tolerance, dict) else tolerance for m in col.index]
+        return ["" if v != v or t != t else
+                "background-color: #d9f2d9" if abs(v) <= t else "background-color: #f8d7da"
+                for v, t in zip(col, tol)]
+    deltas = [c for c in frame.columns if c[-1] == "delta"]
+    return frame.style.format(precision=precision, na_rep="–").apply(colour, subset=deltas)
+
+
+def table1_verdict(table: pd.DataFrame) -> str:
+    """Two sentences on Table 1, computed from `table1`: whether AZ-NAS has the highest KT and
+    SPR on every dataset and how close it is to the paper; which methods are within their
+    tolerance in every KT/SPR cell, and which are not (and whether those saw the substitute)."""
+    corr = table[table["metric"].isin(["KT", "SPR"]) & table["reproduced"].notna()]
+    best = corr.loc[corr.groupby(["dataset", "metric"])["reproduced"].idxmax(), "method"]
+    az = corr[corr["method"] == "AZ-NAS"]
+    first = (f"AZ-NAS has the highest KT and SPR on {int((best == 'AZ-NAS').sum())} of {len(best)} "
+             f"dataset x metric cells (KT {' / '.join(f'{v:.3f}' for v in az[az['metric'] == 'KT']['reproduced'])}; "
+             f"largest |delta| to the paper {az['delta'].abs().max():.3f}).")
+    judged = corr[corr["reported"].notna()]
+    ok = judged.assign(ok=judged["delta"].abs() <= judged["tolerance"]).groupby("method", sort=False)["ok"].all()
+    inputs = corr.groupby("method", sort=False)["input"].first()
+    off = list(ok.index[~ok])
+    why = ("each saw the substitute for the real images the authors fed it"
+           if off and all(SUBSTITUTE in inputs[m] for m in off) else "see the gaps below")
+    return (first + f" {int(ok.sum())} of {len(ok)} methods are within tolerance in every KT/SPR "
+            f"cell; {', '.join(off) or 'none'} {'is' if len(off) == 1 else 'are'} not ({why}).")
+
+
+def table1_cells(table: pd.DataFrame) -> list[str]:
+    """Every reproduced KT/SPR/Acc. cell of `table1`, rounded (KT/SPR to 3 decimals, Acc. to
+    2), with its delta to the paper: one line per (method, dataset)."""
+    def fmt(v, nd):
+        return "not yet cached" if v != v else f"{round(v, nd) + 0.0:.{nd}f}"  # + 0.0: no "-0.000"
+
+    lines = []
+    for (m, d), g in table[table["metric"] != "ms_per_arch"].groupby(["method", "dataset"], sort=False):
+        if g["reproduced"].isna().all():
+            lines.append(f"{m:12s} {DATASET_TITLES[d]:9s} not yet cached")
+            continue
+        cells = [f"{r.metric} {fmt(r.reproduced, 2 if r.metric == 'Acc' else 3)}"
+                 + ("" if r.delta != r.delta else f" (delta {fmt(r.delta, 2 if r.metric == 'Acc' else 3)})")
+                 for r in g.itertuples()]
+        lines.append(f"{m:12s} {DATASET_TITLES[d]:9s} n={int(g['n_archs'].max()):5d}  " + "; ".join(cells))
+    return lines
+
+
+def largest_deltas(table: pd.DataFrame) -> list[str]:
+    """Per method with a reported value: its largest |delta| among KT/SPR cells and among Acc.
+    cells (with tolerances), and whether every cell of the kind is within its tolerance."""
+    judged = table[table["tolerance"].notna() & table["reproduced"].notna()]
+    lines = []
+    for m in dict.fromkeys(table["method"]):
+        if table.loc[table["method"] == m, "reported"].isna().all():
+            continue  # no reported value to compare with (a pool's reference)
+        g = judged[judged["method"] == m]
+        if g.empty:
+            lines.append(f"{m:12s} not yet cached")
+            continue
+        parts = []
+        for kind, sub in (("KT/SPR", g[g["metric"] != "Acc"]), ("Acc", g[g["metric"] == "Acc"])):
+            if len(sub) and sub["delta"].notna().any():
+                i = sub["delta"].abs().idxmax()
+                ok = bool((sub["delta"].abs() <= sub["tolerance"]).all())
+                parts.append(f"{kind} largest |delta| {abs(sub.loc[i, 'delta']):.{2 if kind == 'Acc' else 3}f} "
+                             f"({sub.loc[i, 'metric']}, {sub.loc[i, 'dataset']}) "
+                             f"{'within' if ok else 'NOT within'} {sub['tolerance'].iloc[0]}")
+        lines.append(f"{m:12s} " + "; ".join(parts))
+    return lines
+
+
+def tolerance_gaps(table: pd.DataFrame) -> pd.DataFrame:
+    """The KT/SPR cells beyond their tolerance, with `inside`: whether the paper's value lies
+    inside our 95% bootstrap interval (then the gap is within sampling error)."""
+    judged = table[table["tolerance"].notna() & table["reproduced"].notna() & (table["metric"] != "Acc")]
+    out = judged[judged["delta"].abs() > judged["tolerance"]]
+    return out.assign(inside=(out["ci_low"] <= out["reported"]) & (out["reported"] <= out["ci_high"]))
+
+
+def table1_runtime(table: pd.DataFrame, timing: pd.DataFrame) -> pd.DataFrame:
+    """Table 1's runtime column: the paper's GPU ms/arch beside ours (one same-run CPU timing,
+    mean, std and median over its architectures), their ratio and both rankings."""
+    rt = table[table["metric"] == "ms_per_arch"].set_index("method")[["reported", "reproduced", "std", "n_archs"]]
+    rt = rt.rename(columns={"reported": "paper ms/arch (GPU)", "reproduced": "ours ms/arch (CPU, 1 thread)",
+                            "std": "ours std", "n_archs": "architectures timed"})
+    rt.insert(2, "ours median", timing.groupby("method")["ms"].median().reindex(rt.index))
+    rt["ours / paper"] = rt["ours ms/arch (CPU, 1 thread)"] / rt["paper ms/arch (GPU)"]
+    rt["rank (paper)"] = rt["paper ms/arch (GPU)"].rank().astype("Int64")
+    rt["rank (ours)"] = rt["ours ms/arch (CPU, 1 thread)"].rank().astype("Int64")
+    return rt
+
+
+def plot_runtime(x: pd.Series, y: pd.Series):
+    """Log-log scatter of ours (`y`, CPU) against the paper's (`x`, GPU) ms per architecture,
+    one labelled point per method. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.scatter(x, y)
+    for m in x.index:
+        ax.annotate(m, (x[m], y[m]), fontsize=8, xytext=(4, 3), textcoords="offset points")
+    ax.set(xscale="log", yscale="log", xlabel="paper: ms/arch, one GPU (reported)",
+           ylabel="ours: ms/arch, one CPU thread", title="Runtime per architecture, one timing run")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def resolution_kendall(frame: pd.DataFrame, resolution_of: dict, alt: pd.DataFrame, alt_res: int,
+                       methods=TABLE1_METHODS, dataset: str = IN16) -> pd.DataFrame:
+    """Kendall tau of every network method on `dataset` at 16x16 and at 32x32 (the table's
+    `frame`, read at `resolution_of`, and `alt`, read at `alt_res`), each on the architectures
+    cached there, beside the paper's KT, and which resolution is closer to the paper."""
+    paper = table1_reported()
+    rows = []
+    for m in methods:
+        if set(m.proxies) <= ARCHITECTURE_PROXIES:
+            continue
+        by_res = {}
+        first = next(p for p in m.proxies if p not in ARCHITECTURE_PROXIES)
+        for res, fr in ((resolution_of.get(first), frame), (alt_res, alt)):
+            if res is None or not set(m.proxies) <= set(fr.columns):
+                continue
+            f = fr.dropna(subset=list(m.proxies))
+            if len(f):
+                by_res[res] = (metrics.kendall_tau(aggregate.aggregate(f, list(m.proxies), m.aggregation),
+                                                   f["acc"]), len(f))
+        rep = paper.query("method == @m.label and dataset == @dataset and metric == 'KT'")["reported"]
+        row = {"method": m.label, "paper KT": rep.item() if len(rep) else np.nan}
+        for res in (16, 32):
+            row[f"KT at {res}x{res}"], row[f"n at {res}x{res}"] = by_res.get(res, (np.nan, 0))
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("method")
+    d16, d32 = (out["KT at 16x16"] - out["paper KT"]).abs(), (out["KT at 32x32"] - out["paper KT"]).abs()
+    missing = out["KT at 16x16"].isna() | out["KT at 32x32"].isna()
+    out["closer to the paper"] = np.where(missing, "-", np.where(
+        d32 == d16, "equally close", np.where(d32 < d16, "32x32", "16x16")))
+    return out
+
+
+def synflow_precision(frames: dict, paper: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Synflow's 'Acc.' (the paper's protocol, datasets cached on all 15,625) from our float64
+    scores and from the same scores cast to float32 (the largest overflow to inf and tie: the
+    first argmax wins), the paper's value, and per draw how many distinct architectures score
+    within 1e-9 (relative) of the draw's best (`near_best`: 1 = no near-tie at the top)."""
+    paper = table1_reported() if paper is None else paper
+    rows = []
+    for d, frame in frames.items():
+        f = frame.dropna(subset=["synflow"])
+        if len(f) < 15625:
+            continue
+        with np.errstate(over="ignore"):  # the overflow is the point
+            f32 = f.assign(synflow=f["synflow"].to_numpy().astype(np.float32).astype(np.float64))
+        acc64, acc32 = (metrics.paper_acc(x, ["synflow"], "acc", method="-")[0] for x in (f, f32))
+        by_arch = f.set_index("arch")["synflow"]
+        near = []
+        for k in (1, 2, 3, 4, 5):
+            s = by_arch.loc[metrics.paper_sample(k, 3000, True)]
+            near.append(s[s >= s.max() * (1 - 1e-9)].index.nunique())
+        rep = paper.query("method == 'Synflow' and dataset == @d and metric == 'Acc'")["reported"].item()
+        rows.append(dict(dataset=d, score_max=f["synflow"].max(), acc_float64=acc64, acc_float32=acc32,
+                         n_inf=int(np.isinf(f32["synflow"]).sum()), reported=rep, near_best=near))
+    return pd.DataFrame(rows)
+
+
+def _init_seeds():
+    try:  # the module's home after the restructuring; before it, `validation`
+        from aznas_core.report import init_seeds
+    except ImportError:
+        from aznas_core.validation import init_seeds
+    return init_seeds
+
+
+def authors_stream() -> pd.DataFrame:
+    """The committed replay of Synflow's 'Acc.' with the authors' CUDA weights
+    (`init_seeds.AUTHORS_STREAM`: one row per (dataset, resolution, draw))."""
+    return pd.read_csv(_init_seeds().AUTHORS_STREAM)
+
+
+def acc_init_spread(datasets=DATASETS, seeds=range(1, 21), paper: pd.DataFrame | None = None,
+                    methods=(("Synflow", "synflow"), ("NASWOT", "naswot"), ("ZenNAS", "zen"))) -> pd.DataFrame:
+    """'Acc.' of each (label, proxy) of `methods` at seed 0 and at every seed of `seeds`
+    (`report.init_seeds.acc_by_seed`: one row per seed, with the margin), with `method`
+    and the paper's `reported` value; (method, dataset) pairs not cached at those seeds are
+    left out."""
+    inits = _init_seeds()
+    paper = table1_reported() if paper is None else paper
+    out = []
+    for label, p in methods:
+        for d in datasets:
+            try:
+                t = inits.acc_by_seed(d, p, seeds=seeds)
+            except ValueError:  # not cached at these seeds
+                continue
+            rep = paper.query("method == @label and dataset == @d and metric == 'Acc'")["reported"].item()
+            out.append(t.assign(method=label, reported=rep))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def plot_acc_inits(spread: pd.DataFrame, authors: pd.DataFrame, datasets=DATASETS):
+    """One panel per dataset: each method's 'Acc.' at every initialisation (seed 0 marked),
+    the paper's value, and for Synflow the replay with the authors' CUDA weights (`authors`:
+    `init_seeds.AUTHORS_STREAM`, its 32x32 runs). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(spread["method"]))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4 * len(datasets), 3.4), squeeze=False)
+    for ax, d in zip(axes[0], datasets):
+        s = spread[spread["dataset"] == d]
+        for i, m in enumerate(names):
+            g = s[s["method"] == m]
+            if g.empty:
+                continue
+            jitter = np.random.default_rng(i).uniform(-0.15, 0.15, len(g))
+            ax.scatter(i + jitter, g["acc_mean"], s=14, color="tab:blue", alpha=0.6,
+                       label="ours, one initialisation each" if i == 0 else None)
+            ax.scatter([i], g.loc[g["seed"] == 0, "acc_mean"], s=50, marker="D", color="black",
+                       label="ours, seed 0 (Table 1)" if i == 0 else None)
+            ax.hlines(g["reported"].iloc[0], i - 0.3, i + 0.3, color="tab:red", lw=2,
+                      label="paper (reported)" if i == 0 else None)
+            if m == "Synflow":  # the replay with the authors' CUDA weights
+                replay = authors.query("dataset == @d and resolution == 32")["acc"].mean()
+                ax.scatter([i + 0.25], [replay], s=90, marker="*", color="tab:green", zorder=3,
+                           label="authors' CUDA weights, replayed")
+        ax.set_xticks(range(len(names)), names)
+        ax.set_title(DATASET_TITLES[d], fontsize=10)
+        ax.set_ylabel('"Acc." (%), mean of the 5 draws')
+        ax.grid(alpha=0.3, axis="y")
+    axes[0][0].legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------- protocol sensitivity
+
+#: AZ-NAS's three network proxies and its full score (Eq. 12 over E, P, T and C).
+NETWORK_PROXIES = ["expressivity", "progressivity", "trainability"]
+AZNAS = "E+P+T+C NL"
+
+
+class SensitivityFrames:
+    """The cached AZ-NAS configurations the sensitivity page compares: E, P and T of one
+    configuration (scored at CIFAR-10's 32x32 or at 16x16: they serve every dataset) joined to
+    a dataset's FLOPs (both conventions) and ground truth; each configuration read once."""
+
+    def __init__(self, datasets=DATASETS, min_archs: int = 1000):
+        from aznas_core import sweep
+
+        self.min_archs = min_archs
+        self.costs = {d: sweep.scores(dataset=d, proxies=["complexity", "flops_legacy"]).set_index("index")
+                      for d in datasets}
+        self._cache = {}
+
+    def frame(self, d: str, resolution: int = 32, **cfg) -> pd.DataFrame:
+        """E, P, T of one cached configuration, dataset `d`'s FLOPs and ground truth."""
+        from aznas_core import sweep
+
+        key = (resolution, tuple(sorted(cfg.items())))
+        if key not in self._cache:
+            self._cache[key] = sweep.scores(dataset="cifar10", proxies=NETWORK_PROXIES,
+                                            resolution=resolution, **cfg)
+        f = self._cache[key]
+        c = self.costs[d].loc[f["index"]]
+        return sweep.with_ground_truth(f.assign(complexity=c["complexity"].to_numpy(),
+                                                flops_legacy=c["flops_legacy"].to_numpy()), d)
+
+    def cached(self, d: str, **cfg) -> pd.DataFrame | None:
+        """A configuration scored on at least `min_archs` architectures, else None."""
+        try:
+            f = self.frame(d, **cfg)
+        except RuntimeError:  # configuration not scored yet
+            return None
+        return f if len(f) >= self.min_archs else None
+
+
+def _kt_diff(s, t):
+    return metrics.kendall_tau(s[:, 0], t) - metrics.kendall_tau(s[:, 1], t)
+
+
+def sensitivity_row(factor: str, variant: str, d: str, fv: pd.DataFrame, fb: pd.DataFrame,
+                    base_acc: float, label: str = AZNAS, ties: str = "average", acc: bool = True,
+                    acc_kw=None, kt: bool = True, n_boot: int = 20, seed: int = 0) -> dict:
+    """One row of the sensitivity table: AZ-NAS (or `label`) on the variant's frame `fv`
+    against the baseline's full score on `fb`. With `fb` the same architectures in the same
+    order, `delta_kt` = tau(variant) - tau(baseline) with a paired bootstrap CI (architectures
+    resampled); on a different population, the baseline's tau is a fixed reference and the CI
+    the variant's own, shifted. 'Acc.' (the paper's protocol) only on all 15,625, with
+    `delta_acc` against `base_acc`."""
+    from aznas_core.spaces.nb201 import N_ARCHS
+
+    from aznas_core.report.common import combination_scores, parse_combination
+
+    proxies, method = parse_combination(label)
+    row = dict(factor=factor, variant=variant, dataset=d, n_archs=len(fv))
+    if kt:
+        sv = aggregate.aggregate(fv, proxies, method, ties=ties).to_numpy()
+        sb = combination_scores(fb, AZNAS).to_numpy()
+        t, tb = fv["acc"].to_numpy(), fb["acc"].to_numpy()
+        row["kt"] = metrics.kendall_tau(sv, t)
+        row["delta_kt"] = row["kt"] - metrics.kendall_tau(sb, tb)
+        if n_boot and len(fv) == len(fb):
+            row["ci_low"], row["ci_high"] = metrics.bootstrap_ci(np.c_[sv, sb], t, metric=_kt_diff,
+                                                                 n_boot=n_boot, seed=seed)
+        elif n_boot:
+            lo, hi = metrics.bootstrap_ci(sv, t, n_boot=n_boot, seed=seed)
+            row["ci_low"], row["ci_high"] = lo - (row["kt"] - row["delta_kt"]), hi - (row["kt"] - row["delta_kt"])
+    if acc and len(fv) == N_ARCHS:
+        m, s, _ = metrics.paper_acc(fv, proxies, "acc", method, ties=ties, **(acc_kw or {}))
+        row.update(acc=m, acc_std=s, delta_acc=m - base_acc)
+    return row
+
+
+def sensitivity(datasets=DATASETS, n_boot: int = 20, seed: int = 0, min_archs: int = 1000,
+                frames: SensitivityFrames | None = None) -> tuple[pd.DataFrame, list[str], dict, dict]:
+    """The protocol-sensitivity table: each protocol choice changed one at a time against the
+    baseline (Table 4's protocol), per dataset (`sensitivity_row`). Returns (table, the
+    configurations not scored yet, {dataset: baseline frame}, {dataset: baseline 'Acc.'
+    (mean, std, draws)})."""
+    from aznas_core.report.common import parse_combination
+
+    fr = frames or SensitivityFrames(datasets, min_archs)
+    base = {d: fr.frame(d) for d in datasets}
+    az = parse_combination(AZNAS)[0]
+    base_acc = {d: metrics.paper_acc(base[d], az, "acc") for d in datasets}
+    rows, missing = [], []
+
+    def add(factor, variant, d, fv, fb, **kw):
+        rows.append(sensitivity_row(factor, variant, d, fv, fb, base_acc[d][0], n_boot=n_boot,
+                                    seed=seed, **kw))
+
+    def same(b, f):  # the baseline on the variant's architectures, in its order
+        return b.set_index("index").loc[f["index"]].reset_index()
+
+    for d in datasets:
+        b = base[d]
+        # 1. FLOPs convention of the complexity proxy
+        add("FLOPs convention", "legacy NB201 FLOPs (pooling, BN, offset)", d,
+            b.assign(complexity=b["flops_legacy"]), b)
+        # 2. ImageNet16-120 input resolution
+        if d == IN16:
+            add("IN16 resolution", "16x16 (the loader's native size)", d, fr.frame(d, resolution=16), b)
+        # 3. seeds of weights, inputs and Rademacher vectors
+        for s in (1, 2):
+            f = fr.cached(d, seed=s)
+            if f is None:
+                missing.append(f"seed {s} (32x32)")
+                continue
+            add("seed", f"seed {s} (32x32)", d, f, same(b, f))
+        if d == IN16:
+            f16, g16 = fr.cached(d, resolution=16, seed=1), fr.frame(d, resolution=16)
+            if f16 is not None:
+                add("seed", "seed 1 vs 0 (16x16)", d, f16, same(g16, f16))
+        # 4. initialization, 5. batch size
+        for factor, key, values, name in (
+                ("initialization", "init", ("kaiming_fan_out", "xavier_normal", "normal", "uniform"), "init {}"),
+                ("batch size", "batch_size", (8, 16, 32, 128), "batch {}")):
+            for v in values:
+                f = fr.cached(d, **{key: v})
+                if f is None:
+                    missing.append(name.format(v))
+                    continue
+                add(factor, v if factor == "initialization" else name.format(v), d, f, same(b, f))
+        # 6. ties in the rank aggregation
+        for ties in ("min", "max", "first"):
+            add("tie handling", f"ties get the {ties} rank" if ties != "first"
+                else "ties broken by index order", d, b, b, ties=ties)
+        # 7. NaN / -inf handling
+        inf_high = b.assign(**{c: b[c].replace(-np.inf, np.inf) for c in NETWORK_PROXIES})
+        add("NaN/-inf handling", "-inf ranks highest (NaN unguarded, old SciPy)", d, inf_high, b)
+        finite = b[~np.isneginf(b[NETWORK_PROXIES]).any(axis=1)].reset_index(drop=True)
+        add("NaN/-inf handling", "archs with a -inf score dropped", d, finite, b, acc=False)
+        # 8. dropping one proxy
+        for letter in "EPTC":
+            label = "+".join(x for x in "EPTC" if x != letter) + " NL"
+            add("dropping a proxy", f"without {letter}", d, b, b, label=label)
+        # 9. the Acc. sampler
+        add("Acc. sampler", "3,000 distinct archs (no replacement)", d, b, b, acc_kw={"replace": False}, kt=False)
+        add("Acc. sampler", "population std (ddof=0)", d, b, b, acc_kw={"ddof": 0}, kt=False)
+        add("Acc. sampler", "another 5 samples (seeds 6-10)", d, b, b,
+            acc_kw={"seeds": (6, 7, 8, 9, 10)}, kt=False)
+
+    table = pd.DataFrame(rows)
+    cols = ["kt", "delta_kt", "ci_low", "ci_high", "acc", "acc_std", "delta_acc"]
+    table = table.assign(**{c: np.nan for c in cols if c not in table})
+    table = table[["factor", "variant", "dataset", *cols, "n_archs"]]
+    return table, sorted(set(missing)), base, base_acc
+
+
+def sensitivity_headline(base: dict, base_acc: dict) -> pd.DataFrame:
+    """AZ-NAS's Table 1 row under the baseline protocol: KT and 'Acc.' (mean ± std) reported |
+    reproduced | delta per dataset."""
+    from aznas_core.reported import reported
+
+    from aznas_core.report.common import combination_scores
+
+    t1 = reported("P-T1").query("label == 'AZ-NAS'").set_index(["dataset", "metric"])
+    out = pd.DataFrame([
+        {"dataset": d,
+         "KT reported": t1.loc[(d, "KT"), "value"],
+         "KT reproduced": metrics.kendall_tau(combination_scores(f, AZNAS), f["acc"]),
+         "Acc. reported": f"{t1.loc[(d, 'Acc'), 'value']:.2f} ± {t1.loc[(d, 'Acc'), 'std']:.2f}",
+         "Acc. reproduced": f"{base_acc[d][0]:.2f} ± {base_acc[d][1]:.2f}",
+         "Acc. delta": base_acc[d][0] - t1.loc[(d, "Acc"), "value"]} for d, f in base.items()]).set_index("dataset")
+    out["KT delta"] = out["KT reproduced"] - out["KT reported"]
+    return out
+
+
+def sensitivity_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Delta tau and delta 'Acc.' per (factor, variant) and dataset (NaN where not
+    applicable), and the largest `n_archs` of the row."""
+    datasets = list(dict.fromkeys(table["dataset"]))
+    labels = list(dict.fromkeys(zip(table["factor"], table["variant"])))
+    s = table.pivot(index=["factor", "variant"], columns="dataset", values=["delta_kt", "delta_acc"]).reindex(labels)
+    s.columns = [f"{DATASET_TITLES[d]} {'Δτ' if k == 'delta_kt' else 'ΔAcc.'}" for k, d in s.columns]
+    s = s[[f"{DATASET_TITLES[d]} {k}" for k in ("Δτ", "ΔAcc.") for d in datasets]]
+    s["n_archs"] = table.groupby(["factor", "variant"])["n_archs"].max().reindex(labels).to_numpy()
+    return s
+
+
+def sensitivity_sampler(table: pd.DataFrame, base_acc: dict) -> pd.DataFrame:
+    """The 'Acc.' sampler rows in detail: mean ± std per variant and dataset, beside the
+    paper's sampler and the reported value."""
+    from aznas_core.reported import reported
+
+    t1 = reported("P-T1").query("label == 'AZ-NAS'").set_index(["dataset", "metric"])
+    rows = table[table["factor"] == "Acc. sampler"]
+    return pd.DataFrame({DATASET_TITLES[d]: {
+        "paper's sampler (with replacement, ddof=1)": f"{base_acc[d][0]:.2f} ± {base_acc[d][1]:.2f}",
+        **{v: f"{a:.2f} ± {s:.2f}" for v, a, s in
+           rows[rows["dataset"] == d][["variant", "acc", "acc_std"]].itertuples(index=False)},
+        "reported (Table 1)": f"{t1.loc[(d, 'Acc'), 'value']:.2f} ± {t1.loc[(d, 'Acc'), 'std']:.2f}"}
+        for d in base_acc})
+
+
+def sensitivity_effects(table: pd.DataFrame) -> pd.DataFrame:
+    """The largest |delta tau| and |delta Acc.| of each factor over its variants and datasets,
+    largest |delta tau| first."""
+    effect = table.assign(abs_kt=table["delta_kt"].abs(), abs_acc=table["delta_acc"].abs())
+    by = effect.groupby("factor", sort=False).agg(max_abs_delta_kt=("abs_kt", "max"),
+                                                  max_abs_delta_acc=("abs_acc", "max"))
+    return by.sort_values("max_abs_delta_kt", ascending=False)
+
+
+def plot_sensitivity(table: pd.DataFrame):
+    """Delta tau (with its CI) and delta 'Acc.' of every row, one colour per dataset, the
+    reproduction tolerances shaded. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    datasets = list(dict.fromkeys(table["dataset"]))
+    labels = list(dict.fromkeys(zip(table["factor"], table["variant"])))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 0.32 * len(labels) + 1.5), sharey=True)
+    y = {lab: i for i, lab in enumerate(labels)}
+    for k, d in enumerate(datasets):
+        t = table[table["dataset"] == d]
+        yy = np.array([y[(f, v)] for f, v in zip(t["factor"], t["variant"])]) + (k - 1) * 0.22
+        ok = t["delta_kt"].notna().to_numpy()
+        err = np.vstack([(t["delta_kt"] - t["ci_low"]).fillna(0), (t["ci_high"] - t["delta_kt"]).fillna(0)])[:, ok]
+        ax.errorbar(t["delta_kt"][ok], yy[ok], xerr=err, fmt="o", ms=4, color=f"C{k}", label=DATASET_TITLES[d])
+        okacc = t["delta_acc"].notna().to_numpy()
+        ax2.plot(t["delta_acc"][okacc], yy[okacc], "o", ms=4, color=f"C{k}")
+    ax.set_yticks(range(len(labels)), [f"{f}: {v}" for f, v in labels], fontsize=8)
+    ax.invert_yaxis()
+    for a, title in ((ax, "Δ Kendall's τ vs the baseline (95% paired CI)"), (ax2, "Δ Acc. (points) vs the baseline")):
+        a.axvline(0, color="k", lw=0.8)
+        a.grid(axis="x", alpha=0.3)
+        a.set_title(title, fontsize=10)
+    ax.axvspan(-0.02, 0.02, color="0.9", zorder=0)
+    ax2.axvspan(-0.5, 0.5, color="0.9", zorder=0)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.suptitle("What each protocol choice does to AZ-NAS's headline numbers (grey: the reproduction tolerance)")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- Table 4
+
+TABLE4_PROXIES = ["expressivity", "progressivity", "trainability", "complexity", "flops_legacy", "params"]
+
+
+def table4_labels() -> list[str]:
+    """Table 4's 14 rows (combination labels, 'E+P+T+C NL'), in the paper's order."""
+    from aznas_core.reported import reported
+
+    return list(dict.fromkeys(reported("P-T4")["label"]))
+
+
+def table4_frame(dataset: str, resolution: int, batch_size: int = 64, init: str = "kaiming_fan_in",
+                 seed: int = 0, root=None) -> pd.DataFrame:
+    """E, P, T of one cached configuration at `resolution`, with `dataset`'s FLOPs (both
+    counts) and #Params and its ground truth (`acc`)."""
+    from aznas_core import sweep
+
+    f = sweep.scores(dataset=dataset, proxies=TABLE4_PROXIES, batch_size=batch_size, init=init,
+                     seed=seed, root=root, resolution=resolution)
+    return sweep.with_ground_truth(f, dataset)
+
+
+def table4(frames: dict, n_boot: int = 100, seed: int = 0) -> pd.DataFrame:
+    """The paper's Table 4: Kendall tau of the 14 combinations on each dataset's frame,
+    reported | reproduced | delta with a bootstrap CI, rows in the paper's order."""
+    from aznas_core.reported import reported
+
+    from aznas_core.report.common import compare, kendall_table
+
+    datasets = list(frames)
+    table = compare(reported("P-T4"), kendall_table(frames, table4_labels(), n_boot=n_boot, seed=seed))
+    table = table[["row", "label", "dataset", "reported", "reproduced", "delta", "ci_low", "ci_high", "n_archs"]]
+    table = table[table["dataset"].isin(datasets)]  # the paper's other datasets: not asked for
+    return table.sort_values(["row", "dataset"], key=lambda s: s.map(datasets.index) if s.name == "dataset" else s,
+                             ignore_index=True)
+
+
+def wide_table(table: pd.DataFrame, index=("row", "label"), values=("reported", "reproduced", "ci", "delta")) -> pd.DataFrame:
+    """A long reported | reproduced | delta table (one row per (row, dataset)) pivoted to one
+    row per `index`, columns '<dataset title> <value>' grouped by dataset; 'ci' is the
+    95% CI as text."""
+    datasets = list(dict.fromkeys(table["dataset"]))
+    w = table.assign(ci=[f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(table["ci_low"], table["ci_high"])])
+    w = w.pivot(index=list(index), columns="dataset", values=list(values))
+    w.columns = [f"{DATASET_TITLES[d]} {'95% CI' if k == 'ci' else k}" for k, d in w.columns]
+    return w[[f"{DATASET_TITLES[d]} {'95% CI' if k == 'ci' else k}" for d in datasets for k in values]]
+
+
+def plot_table4(table: pd.DataFrame, resolution: dict):
+    """Reported and reproduced tau (with CIs) of every row, one panel per dataset."""
+    import matplotlib.pyplot as plt
+
+    datasets = list(dict.fromkeys(table["dataset"]))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 4.6), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, d in zip(axes, datasets):
+        t = table[table["dataset"] == d]
+        y = np.arange(len(t))
+        ax.errorbar(t["reproduced"], y, xerr=[t["reproduced"] - t["ci_low"], t["ci_high"] - t["reproduced"]],
+                    fmt="o", color="C0", label="reproduced (95% CI)", zorder=3)
+        ax.scatter(t["reported"], y, marker="x", s=60, color="C3", label="reported", zorder=4)
+        ax.set_yticks(y, [f"{r}  {lab}" for r, lab in zip(t["row"], t["label"])])
+        ax.set_title(f"{DATASET_TITLES[d]} ({resolution[d]}×{resolution[d]} inputs)")
+        ax.set_xlabel("Kendall's τ")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].invert_yaxis()
+    axes[0].legend(loc="lower right", fontsize=8)
+    fig.suptitle("Table 4: reported vs reproduced Kendall's τ")
+    fig.tight_layout()
+    return fig
+
+
+def table4_flops_check(frames: dict) -> pd.DataFrame:
+    """Row 4 (complexity alone) against both FLOPs counts and #Params, per dataset: the
+    paper's FLOPs and #Params KT (Table 1), its s^C (Table 4 row 4), and ours."""
+    from aznas_core.reported import reported
+
+    t1, t4 = reported("P-T1"), reported("P-T4")
+    rows = []
+    for d, f in frames.items():
+        rows.append({"dataset": d,
+                     "paper: FLOPs (Table 1)": t1.query("label == 'FLOPs' and dataset == @d and metric == 'KT'")["value"].item(),
+                     "paper: s^C (Table 4 row 4)": t4.query("row == 4 and dataset == @d")["value"].item(),
+                     "paper: #Params (Table 1)": t1.query("label == '#Params' and dataset == @d and metric == 'KT'")["value"].item(),
+                     "ours: conv+linear FLOPs": metrics.kendall_tau(f["complexity"], f["acc"]),
+                     "ours: legacy FLOPs": metrics.kendall_tau(f["flops_legacy"], f["acc"]),
+                     "ours: #Params": metrics.kendall_tau(f["params"], f["acc"])})
+    return pd.DataFrame(rows).set_index("dataset")
+
+
+def table4_variants(variant_frames: dict, only: dict | None = None) -> pd.DataFrame:
+    """Table 4's deltas under each protocol variant ({name: {dataset: frame}}, no CIs): one
+    row per (row, dataset, variant). `only`: {variant: datasets} keeps just those datasets of a
+    variant (e.g. the 16x16 variant only on ImageNet16-120)."""
+    from aznas_core.reported import reported
+
+    from aznas_core.report.common import compare, kendall_table
+
+    paper, labels = reported("P-T4"), table4_labels()
+    datasets = list(next(iter(variant_frames.values())))
+    v = pd.concat([compare(paper, kendall_table(fr, labels, n_boot=0)).assign(variant=name)
+                   for name, fr in variant_frames.items()], ignore_index=True)
+    for name, keep in (only or {}).items():
+        v = v[~((v["variant"] == name) & ~v["dataset"].isin(keep))]
+    order = {n: i for i, n in enumerate(variant_frames)}
+    v = v[v["dataset"].isin(datasets)][["row", "label", "dataset", "variant", "reported", "reproduced", "delta"]]
+    return v.sort_values(["variant", "row", "dataset"], key=lambda s: s.map(order) if s.name == "variant"
+                         else s.map(datasets.index) if s.name == "dataset" else s, ignore_index=True)
+
+
+def variants_side_by_side(variants: pd.DataFrame) -> pd.DataFrame:
+    """`table4_variants`' deltas, one row per Table 4 row, one column per (dataset, variant)."""
+    datasets = list(dict.fromkeys(variants["dataset"]))
+    side = variants.pivot(index=["row", "label"], columns=["dataset", "variant"], values="delta")
+    side = side[[c for d in datasets for c in side.columns if c[0] == d]]
+    side.columns = [f"{DATASET_TITLES[d]} Δ {v}" for d, v in side.columns]
+    return side
+
+
+def seed_noise(frames: dict, resolution: dict, load, runs=((32, 1), (32, 2), (16, 1)),
+               labels=None) -> pd.DataFrame:
+    """Kendall tau of each combination at another seed S and at seed 0 on the same
+    architectures, per (resolution, seed, dataset) of `runs` that is cached (`load(d, r,
+    seed=S)` raises RuntimeError otherwise; 16x16 runs only on ImageNet16-120)."""
+    from aznas_core.report.common import combination_scores
+
+    labels = labels or table4_labels()
+    rows = []
+    for r, s in runs:
+        for d in ([IN16] if r == 16 else list(frames)):
+            if d not in frames:
+                continue
+            try:
+                other = load(d, r, seed=s)
+            except RuntimeError:
+                continue  # not scored yet
+            same = (frames[d] if r == resolution[d] else load(d, r)).set_index("index").loc[other["index"]].reset_index()
+            for label in labels:
+                rows.append({"resolution": r, "seed": s, "dataset": d, "label": label, "n_archs": len(other),
+                             "tau seed 0": metrics.kendall_tau(combination_scores(same, label), same["acc"]),
+                             "tau seed S": metrics.kendall_tau(combination_scores(other, label), other["acc"])})
+    out = pd.DataFrame(rows)
+    out["seed S - seed 0"] = out["tau seed S"] - out["tau seed 0"]
+    return out
+
+
+def table4_verdict(table: pd.DataFrame, tolerance: float = 0.02) -> str:
+    """One sentence on Table 4, computed from `table4`: how many cells are within `tolerance`
+    of the paper, and the largest |delta|."""
+    worst = table.loc[table["delta"].abs().idxmax()]
+    return (f"{int((table['delta'].abs() <= tolerance).sum())} of {len(table)} cells reproduce within "
+            f"{tolerance} of the paper; the largest |delta| is {abs(worst['delta']):.3f} (row {worst['row']} "
+            f"{worst['label']}, {DATASET_TITLES[worst['dataset']]}).")
+
+
+# --------------------------------------------------------------------------------- Table 2
+
+SEARCH_KEYS = ("expressivity", "progressivity", "trainability", "complexity")
+
+
+def search_config(budget: float, strategy: str = "evolution", seed: int = 0, iterations: int = 120,
+                  population: int = 16, resolution: int = 64, batch_size: int = 16, space: str = "mbv2"):
+    """The `search.SearchConfig` of one CPU-scale search of the paper's Algorithm 1 (Table 2:
+    MobileNetV2 space, the layer limit of `budget`)."""
+    from aznas_core import search
+    from aznas_core.spaces import mbv2
+
+    return search.SearchConfig(space=space, strategy=strategy, iterations=iterations,
+                               population=population, seed=seed, budget=budget,
+                               max_layers=mbv2.BUDGETS[budget], resolution=resolution,
+                               batch_size=batch_size)
+
+
+def table2_found(histories: dict, seed: int = 0) -> pd.DataFrame:
+    """The best architecture of each budget's search history ({budget: history}): its costs
+    under both FLOPs counters (`mbv2.costs`), its aggregated score, the candidates scored and
+    the scoring seconds."""
+    from aznas_core import search
+    from aznas_core.spaces import mbv2
+
+    rows = []
+    for b, h in histories.items():
+        top = search.best(h)
+        rows.append(dict(budget=f"{b / 1e6:g}M", seed=seed, arch=top["arch"], **mbv2.costs(top["arch"]),
+                         aggregated_score=top["aggregated"], iterations=len(h),
+                         search_seconds=h["seconds"].sum()))
+    return pd.DataFrame(rows)
+
+
+def plot_mbv2_archs(found: pd.DataFrame):
+    """One row per found architecture: its primary blocks as bars (height log2 of the output
+    channels, colour the depthwise kernel, 's2' marks a stride 2). Returns the figure."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from aznas_core.spaces import mbv2
+
+    fig, axes = plt.subplots(len(found), 1, figsize=(11, 2.2 * len(found)), squeeze=False)
+    colors = {3: "C0", 5: "C1", 7: "C2"}
+    for ax, (b, a) in zip(axes[:, 0], zip(found["budget"], found["arch"])):
+        net = mbv2.build(a)
+        x = 0
+        for name in net.primary_blocks:
+            m = net.get_submodule(name)
+            if name.startswith("units"):
+                width, c = m.branch[6].out_channels, colors[m.branch[3].kernel_size[0]]
+            else:
+                width, c = m[0].out_channels, "0.6"
+            h = np.log2(width)
+            ax.add_patch(Rectangle((x, -h / 2), 0.8, h, color=c, alpha=0.85))
+            if name.startswith("units") and m.branch[3].stride[0] == 2 or name == "stem":
+                ax.text(x + 0.4, h / 2 + 0.3, "s2", ha="center", fontsize=7)
+            ax.text(x + 0.4, -h / 2 - 0.9, str(width), ha="center", fontsize=6, rotation=90)
+            x += 1
+        ax.set_xlim(-0.5, x + 0.5)
+        ax.set_ylim(-7.5, 7)
+        ax.set_yticks([])
+        ax.set_xticks([])
+        ax.set_title(f"{b}: {len(net.primary_blocks)} primary blocks (stem, residual units, head); "
+                     "bar height = log2(output channels); colour = depthwise kernel", fontsize=9)
+    handles = [Rectangle((0, 0), 1, 1, color=c) for c in colors.values()] + [Rectangle((0, 0), 1, 1, color="0.6")]
+    axes[0, 0].legend(handles, ["K3", "K5", "K7", "conv (stem/head)"], loc="upper right", fontsize=7, ncol=4)
+    fig.tight_layout()
+    return fig
+
+
+def pooled_curves(histories: dict, walks: dict, keys=SEARCH_KEYS) -> tuple[dict, dict]:
+    """Each budget's evolution and random-walk histories pooled and ranked together (the
+    aggregate ranks within a pool; column `pooled`), and per search the best pooled aggregate
+    after n candidates. Returns ({budget: pool}, {budget: {search: curve}})."""
+    pools, curves = {}, {}
+    for b in histories:
+        pool = pd.concat([histories[b].assign(search="evolution (Algorithm 1)"),
+                          walks[b].assign(search="random-walk (no selection)")], ignore_index=True)
+        pool["pooled"] = aggregate.nonlinear(pool, list(keys)).to_numpy()
+        pools[b] = pool
+        curves[b] = {name: g["pooled"].cummax().to_numpy() for name, g in pool.groupby("search", sort=False)}
+    return pools, curves
+
+
+def plot_convergence(curves: dict):
+    """The best pooled aggregate after n candidates, one panel per budget."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.6), squeeze=False)
+    for ax, (b, cs) in zip(axes[0], curves.items()):
+        for name, c in cs.items():
+            ax.plot(np.arange(1, len(c) + 1), c, label=name)
+        ax.set_xlabel("candidates scored")
+        ax.set_title(f"{b / 1e6:g}M (aggregate over both searches)", fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("best pooled AZ-NAS aggregate")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def search_cost(found: pd.DataFrame, histories: dict) -> pd.DataFrame:
+    """Per budget: candidates, search hours, median ms per candidate, the extrapolation to
+    the paper's 100,000 candidates (CPU days) and the paper's GPU days."""
+    from aznas_core.reported import reported
+
+    cost = pd.DataFrame([dict(budget=r.budget, candidates=r.iterations, search_hours=r.search_seconds / 3600,
+                              ms_per_candidate=1e3 * histories[float(r.budget[:-1]) * 1e6]["seconds"].median())
+                         for r in found.itertuples()])
+    cost["extrapolated_100k_cpu_days"] = cost["ms_per_candidate"] * 1e5 / 1e3 / 86400
+    paper_cost = reported("P-T2").query("label == 'AZ-NAS' and metric == 'search_cost_gpu_days'")
+    cost["paper_gpu_days"] = paper_cost["value"].to_numpy()[: len(cost)]
+    return cost
+
+
+def table2_reported(found: pd.DataFrame) -> pd.DataFrame:
+    """The paper's AZ-NAS rows of Table 2 (FLOPs, ImageNet top-1, search cost; reported) per
+    budget, beside our found network's FLOPs under the reported counter."""
+    from aznas_core.reported import reported
+
+    paper = reported("P-T2")
+    paper = paper[paper["label"] == "AZ-NAS"].pivot_table(index="note", columns="metric", values="value")
+    paper.index = [n.split(";")[0] for n in paper.index]
+    paper = paper.rename(columns={"flops_m": "reported FLOPs (M)", "top1": "reported ImageNet top-1 (%)",
+                                  "search_cost_gpu_days": "reported search cost (GPU days)"})
+    paper["our FLOPs, reported counter (M)"] = (found.set_index("budget")["flops_reported_counter"] / 1e6).round(1)
+    return paper
+
+
+def table2_verdict(found: pd.DataFrame, paper: pd.DataFrame, curves: dict, iterations: int) -> str:
+    """Two sentences on Table 2, computed: at how many budgets selection beats no selection
+    (`pooled_curves`), and how much of its budget each found network uses against the
+    paper's (reported counter)."""
+    budgets = np.array(list(curves), dtype=float)
+    wins = sum(c["evolution (Algorithm 1)"][-1] > c["random-walk (no selection)"][-1] for c in curves.values())
+    ours = found["flops_reported_counter"].to_numpy() / budgets
+    theirs = paper.loc[found["budget"], "reported FLOPs (M)"].to_numpy() * 1e6 / budgets
+    return (f"Selection beats no selection at {wins} of {len(budgets)} budgets, but after {iterations} "
+            f"candidates the networks found use {', '.join(f'{u:.0%}' for u in ours)} of their budgets "
+            f"(reported counter), the paper's {', '.join(f'{u:.0%}' for u in theirs)}. ImageNet "
+            f"accuracies stay the paper's, reported.")
+
+
+# ------------------------------------------------------- Tables 8 and 9: one choice varied
+
+def cached_configurations(options: dict, min_archs: int = 1000, **config) -> tuple[dict, list, dict, list]:
+    """E, P and T of AZ-NAS under each configuration of `options` ({key: `sweep.scores`
+    options, e.g. {"init": "xavier_normal"}}), all from CIFAR-10's sweep (E, P, T never touch
+    the classifier, so it serves every dataset), with the common `config`. Returns ({key:
+    scores}, keys not cached at all, {key: n} cached on fewer than `min_archs` architectures
+    (left out: a sweep just started), the architectures every kept configuration holds)."""
+    from aznas_core import sweep
+
+    net, missing = {}, []
+    for key, opts in options.items():
+        try:
+            net[key] = sweep.scores(dataset="cifar10", proxies=NETWORK_PROXIES, **{**config, **opts})
+        except RuntimeError:
+            missing.append(key)
+    partial = {k: len(f) for k, f in net.items() if len(f) < min_archs}
+    net = {k: f for k, f in net.items() if k not in partial}
+    common = sorted(set.intersection(*(set(f["index"]) for f in net.values())))
+    return net, missing, partial, common
+
+
+def dataset_complexity(datasets=DATASETS) -> dict:
+    """Each dataset's complexity proxy (FLOPs as the authors count them), by benchmark index."""
+    from aznas_core import sweep
+
+    return {d: sweep.scores(dataset=d, proxies=["complexity"]).set_index("index")["complexity"] for d in datasets}
+
+
+def frames_for(scores: pd.DataFrame, keep, complexity: dict) -> dict:
+    """One frame per dataset of `complexity`: the rows of `scores` (E, P, T) in `keep`, that
+    dataset's complexity and its ground truth."""
+    from aznas_core import sweep
+
+    f = scores[scores["index"].isin(keep)].reset_index(drop=True)
+    return {d: sweep.with_ground_truth(f.assign(complexity=c.loc[f["index"]].to_numpy()), d)
+            for d, c in complexity.items()}
+
+
+def config_table(net: dict, common, labels: dict, paper: pd.DataFrame, complexity: dict,
+                 n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+    """AZ-NAS's Kendall tau under each configuration of `net` ({key: scores}) on the
+    architectures `common` to all, per dataset, against the paper's rows (`paper`: a
+    `reported` table, `labels`: {key: its row label}): reported | reproduced | delta with a
+    bootstrap CI; a row not computed yet keeps its reported value and empty cells."""
+    from aznas_core.report.common import compare, kendall_table
+
+    datasets = list(complexity)
+    rows = [kendall_table(frames_for(net[k], common, complexity), [AZNAS], n_boot=n_boot, seed=seed)
+            .assign(label=labels[k]) for k in net]
+    table = compare(paper, pd.concat(rows, ignore_index=True))
+    table = table[["row", "label", "dataset", "reported", "reproduced", "delta", "ci_low", "ci_high", "n_archs"]]
+    table["n_archs"] = table["n_archs"].astype("Int64")  # empty where not scored yet
+    return table.sort_values(["row", "dataset"], key=lambda s: s.map(datasets.index) if s.name == "dataset" else s,
+                             ignore_index=True)
+
+
+def plot_config_table(table: pd.DataFrame, n_common: int, xlabel: str, title: str):
+    """Reported and reproduced tau (with CIs) of every row, one panel per dataset."""
+    import matplotlib.pyplot as plt
+
+    datasets = list(dict.fromkeys(table["dataset"]))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.4), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, d in zip(axes, datasets):
+        t = table[table["dataset"] == d]
+        y = np.arange(len(t))
+        ok = t["reproduced"].notna().to_numpy()
+        ax.errorbar(t["reproduced"][ok], y[ok], xerr=[(t["reproduced"] - t["ci_low"])[ok], (t["ci_high"] - t["reproduced"])[ok]],
+                    fmt="o", color="C0", label=f"reproduced (95% CI, n={n_common:,})", zorder=3)
+        ax.scatter(t["reported"], y, marker="x", s=60, color="C3", label="reported", zorder=4)
+        ax.set_yticks(y, t["label"])
+        ax.set_title(DATASET_TITLES[d])
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].invert_yaxis()
+    axes[0].legend(loc="lower left", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def config_verdict(table: pd.DataFrame, n_common: int, what: str, tolerance: float = 0.02,
+                   prefix: str = "") -> str:
+    """One sentence: how many computed cells of a `config_table` are within `tolerance` of
+    the paper, the largest |delta| and on how many architectures."""
+    done = table.dropna(subset=["reproduced"])
+    if done.empty:
+        return f"No {what} is computed yet."
+    worst = done.loc[done["delta"].abs().idxmax()]
+    return (f"{int((done['delta'].abs() <= tolerance).sum())} of {len(table)} cells are within {tolerance} of "
+            f"the paper on {n_common:,} architectures; the largest |delta| is {abs(worst['delta']):.3f} "
+            f"({prefix}{worst['label']}, {DATASET_TITLES[worst['dataset']]}).")
+
+
+def table9(net: dict, common, complexity: dict, n_boot: int = 200, seed: int = 0,
+           timing: str = "nb201-aznas-batch-cpu") -> pd.DataFrame:
+    """The paper's Table 9 (batch sizes): `config_table` with the batch size as the label,
+    plus our median ms per architecture from the same-run `timing` table and the paper's."""
+    from aznas_core import bench
+    from aznas_core.reported import reported
+
+    raw = reported("P-T9")
+    paper_ms = raw[raw["metric"] == "runtime_ms"].assign(
+        batch_size=lambda f: f["label"].astype(int)).set_index("batch_size")["value"]
+    t, _ = bench.read_timing(timing)
+    ms = t.groupby("method")["ms"].median()
+    table = config_table(net, common, {b: str(b) for b in net}, raw[raw["metric"] == "KT"], complexity, n_boot, seed)
+    table["ms_per_arch"] = [float(ms.get(f"batch {b}", np.nan)) if n == n else np.nan
+                            for b, n in zip(table["label"], table["n_archs"].astype(float))]
+    table["reported_ms_per_arch"] = table["label"].astype(int).map(paper_ms)
+    table = table.rename(columns={"label": "batch_size"})
+    return table[["row", "batch_size", "dataset", "reported", "reproduced", "delta", "ci_low", "ci_high", "n_archs",
+                  "ms_per_arch", "reported_ms_per_arch"]]
+
+
+def plot_table9(table: pd.DataFrame, n_common: int):
+    """Table 9: reported and reproduced tau against the batch size per dataset (left), and
+    ms per architecture, ours on one CPU core and the paper's on one GPU (right)."""
+    import matplotlib.pyplot as plt
+
+    datasets = list(dict.fromkeys(table["dataset"]))
+    batch_sizes = sorted({int(b) for b in table["batch_size"]})
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for i, d in enumerate(datasets):
+        t = table[table["dataset"] == d]
+        b = t["batch_size"].astype(int)
+        ok = t["reproduced"].notna().to_numpy()
+        ax.errorbar(b[ok], t["reproduced"][ok], yerr=[(t["reproduced"] - t["ci_low"])[ok], (t["ci_high"] - t["reproduced"])[ok]],
+                    fmt="o-", color=f"C{i}", label=f"{DATASET_TITLES[d]} reproduced", capsize=3)
+        ax.plot(b, t["reported"], "x--", color=f"C{i}", alpha=0.7, label=f"{DATASET_TITLES[d]} reported")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(batch_sizes, [str(b) for b in batch_sizes])
+    ax.set_xlabel("batch size")
+    ax.set_ylabel("Kendall's τ (AZ-NAS)")
+    ax.set_title(f"τ on {n_common:,} architectures (95% CI)")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+    r = table.drop_duplicates("row")
+    ax2.plot(r["batch_size"].astype(int), r["ms_per_arch"], "o-", label="ours: 1 CPU core (median)")
+    ax2.plot(r["batch_size"].astype(int), r["reported_ms_per_arch"], "x--", label="paper: 1 GPU (reported)")
+    ax2.set_xscale("log", base=2)
+    ax2.set_yscale("log")
+    ax2.set_xticks(batch_sizes, [str(b) for b in batch_sizes])
+    ax2.set_xlabel("batch size")
+    ax2.set_ylabel("ms per architecture")
+    ax2.set_title("Scoring time")
+    ax2.legend(fontsize=8)
+    ax2.grid(alpha=0.3)
+    fig.suptitle("Table 9: batch size")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,260 @@
+"""The AZ-NAS paper's notebooks as library functions (`aznas_core.report.paper`): hand-computed
+values on tiny frames, and the committed results files recomputed from the committed caches."""
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aznas_core import metrics, report
+from aznas_core.benchmarks.nb201 import ground_truth
+from aznas_core.report.methods import Method
+
+
+
+def _long(rows):
+    """A tiny table in `report.table1`'s long format."""
+    cols = ["method", "dataset", "metric", "reported", "reproduced", "ci_low", "ci_high",
+            "n_archs", "input", "std", "reported_std", "tolerance"]
+    t = pd.DataFrame([dict(zip(cols, r)) for r in rows], columns=cols)
+    t["delta"] = t["reproduced"] - t["reported"]
+    return t
+
+
+TINY = _long([
+    ("AZ-NAS", "cifar10", "KT", 0.741, 0.738, 0.73, 0.75, 15625, "Gaussian", np.nan, np.nan, 0.02),
+    ("AZ-NAS", "cifar10", "SPR", 0.913, 0.912, 0.90, 0.92, 15625, "Gaussian", np.nan, np.nan, 0.02),
+    ("AZ-NAS", "cifar10", "Acc", 93.53, 93.43, np.nan, np.nan, 15625, "Gaussian", 0.1, 0.2, 0.5),
+    ("Grasp", "cifar10", "KT", 0.318, 0.434, 0.416, 0.455, 3000, report.SUBSTITUTE, np.nan, np.nan, 0.03),
+    ("Grasp", "cifar10", "SPR", 0.460, 0.470, 0.40, 0.50, 3000, report.SUBSTITUTE, np.nan, np.nan, 0.03),
+    ("Grasp", "cifar10", "Acc", 89.49, 89.10, np.nan, np.nan, 3000, report.SUBSTITUTE, 1.0, 0.3, 0.5),
+    ("ZiCo", "cifar10", "KT", 0.600, 0.640, 0.58, 0.70, 1042, report.SUBSTITUTE, np.nan, np.nan, 0.03),
+    ("ZiCo", "cifar10", "SPR", 0.800, 0.801, 0.75, 0.85, 1042, report.SUBSTITUTE, np.nan, np.nan, 0.03),
+    ("ZiCo", "cifar10", "Acc", 93.50, np.nan, np.nan, np.nan, 0, report.SUBSTITUTE, np.nan, np.nan, 0.5),
+    ("Ground truth (pool of 3,000)", "cifar10", "Acc", np.nan, 94.32, np.nan, np.nan, 3000,
+     "none", 0.1, np.nan, np.nan),
+])
+
+
+def test_tolerance_gaps_and_whether_the_paper_is_inside_our_interval():
+    g = report.tolerance_gaps(TINY)
+    # Grasp KT: +0.116 > 0.03, paper 0.318 below our CI; ZiCo KT: +0.040 > 0.03, paper inside
+    assert list(zip(g["method"], g["metric"])) == [("Grasp", "KT"), ("ZiCo", "KT")]
+    assert g["inside"].tolist() == [False, True]
+    assert g["delta"].round(3).tolist() == [0.116, 0.04]
+
+
+def test_largest_deltas_per_kind_and_tolerance():
+    lines = report.largest_deltas(TINY)
+    assert len(lines) == 3  # the pool's reference row has no reported value: left out
+    assert lines[0].startswith("AZ-NAS       KT/SPR largest |delta| 0.003 (KT, cifar10) within 0.02")
+    assert "Acc largest |delta| 0.10 (Acc, cifar10) within 0.5" in lines[0]
+    assert "KT/SPR largest |delta| 0.116 (KT, cifar10) NOT within 0.03" in lines[1]
+    assert "Acc largest |delta| 0.39 (Acc, cifar10) within 0.5" in lines[1]
+    assert lines[2] == "ZiCo         KT/SPR largest |delta| 0.040 (KT, cifar10) NOT within 0.03"
+
+
+def test_table1_cells_rounds_and_says_what_is_not_cached():
+    lines = report.table1_cells(TINY)
+    assert lines[0] == ("AZ-NAS       CIFAR-10  n=15625  KT 0.738 (delta -0.003); "
+                        "SPR 0.912 (delta -0.001); Acc 93.43 (delta -0.10)")
+    assert "Acc not yet cached (delta not yet cached)" not in lines[2]
+    assert lines[2].endswith("Acc not yet cached")
+    assert lines[3] == "Ground truth (pool of 3,000) CIFAR-10  n= 3000  Acc 94.32"
+
+
+def test_table1_verdict_is_computed_from_the_numbers():
+    v = report.table1_verdict(TINY)
+    assert v.startswith("AZ-NAS has the highest KT and SPR on 2 of 2 dataset x metric cells "
+                        "(KT 0.738; largest |delta| to the paper 0.003).")
+    assert "1 of 3 methods are within tolerance in every KT/SPR cell; Grasp, ZiCo are not " \
+           "(each saw the substitute for the real images the authors fed it)." in v
+    beaten = TINY.copy()
+    beaten.loc[(beaten["method"] == "ZiCo") & (beaten["metric"] == "KT"), "reproduced"] = 0.9
+    assert "on 1 of 2 dataset x metric cells" in report.table1_verdict(beaten)
+
+
+def test_headline_and_dataset_view():
+    h = report.headline(TINY, "KT")
+    assert list(h.index) == ["AZ-NAS", "Grasp", "ZiCo"]
+    assert list(h.columns) == [("CIFAR-10", "reported"), ("CIFAR-10", "reproduced"), ("CIFAR-10", "delta")]
+    assert h.loc["Grasp", ("CIFAR-10", "delta")] == pytest.approx(0.116)
+    html = report.style_headline(h, {"AZ-NAS": 0.02, "Grasp": 0.03, "ZiCo": 0.03}).to_html()
+    colour = {}  # the CSS rules: "#T_x_row1_col2, #T_x_row2_col2 {\n  background-color: ...;"
+    for cells, c in re.findall(r"([^{}]+)\{\s*background-color: (#[0-9a-f]+);", html):
+        colour.update({int(r): c for r in re.findall(r"_row(\d+)_col2", cells)})
+    assert colour == {0: "#d9f2d9", 1: "#f8d7da", 2: "#f8d7da"}  # AZ-NAS in; Grasp, ZiCo out
+    v = report.table1_dataset(TINY, "cifar10")
+    assert list(v.index) == ["AZ-NAS", "Grasp", "ZiCo", "Ground truth (pool of 3,000)"]
+    assert v.loc["Grasp", "KT 95% CI"] == "[0.416, 0.455]"
+    assert v.loc["ZiCo", "status"] == "not yet cached" and v.loc["AZ-NAS", "status"] == ""
+    assert v.loc["AZ-NAS", "Acc std (ours)"] == 0.1
+
+
+def test_table1_against_the_primitives():
+    gt = ground_truth()  # all 15,625 cells: the ground truth's 'Acc.' is the paper's protocol
+    rng = np.random.default_rng(0)
+    f = pd.DataFrame({"index": gt["index"], "arch": gt["arch"], "acc": gt["cifar10"],
+                      "params": rng.normal(size=len(gt)), "synflow": rng.normal(size=len(gt))})
+    f.loc[f["index"] >= 300, "synflow"] = np.nan  # cached on 300 architectures only
+    methods = [Method("#Params", ("params",), input="none (architecture)"),
+               Method("Synflow", ("synflow",), input="all-ones image")]
+    t = report.table1({"cifar10": f}, {"cifar10": {"synflow": 32}}, methods, n_boot=0,
+                      documented=False)
+    kt = t.set_index(["method", "dataset", "metric"])
+    g = f.dropna()
+    assert kt.loc[("Synflow", "cifar10", "KT"), "reproduced"] == pytest.approx(
+        metrics.kendall_tau(g["synflow"], g["acc"]))
+    assert kt.loc[("Synflow", "cifar10", "KT"), "n_archs"] == 300
+    assert kt.loc[("Synflow", "cifar10", "KT"), "input"] == "all-ones image, 32x32"
+    assert kt.loc[("#Params", "cifar10", "KT"), "reported"] == 0.578  # the paper's Table 1
+    assert kt.loc[("#Params", "cifar10", "KT"), "delta"] == pytest.approx(
+        metrics.kendall_tau(f["params"], f["acc"]) - 0.578)
+    assert kt.loc[("#Params", "cifar10", "KT"), "tolerance"] == 0.02
+    assert kt.loc[("Synflow", "cifar10", "SPR"), "tolerance"] == 0.03
+    assert kt.loc[("Synflow", "cifar10", "Acc"), "reproduced"] == pytest.approx(
+        metrics.pool_acc(g, ["synflow"], "acc", method="-")[0])
+    assert kt.loc[("Ground truth", "cifar10", "Acc"), "reproduced"] == pytest.approx(94.29, abs=0.005)
+    assert kt.loc[("Ground truth (pool of 300)", "cifar10", "Acc"), "reproduced"] == pytest.approx(
+        metrics.pool_acc(g, ["acc"], "acc", method="-")[0])
+    assert list(dict.fromkeys(t["method"])) == ["#Params", "Synflow", "Ground truth",
+                                                 "Ground truth (pool of 300)"]
+    # Synflow's runtime row comes from the committed same-run timing; #Params has none
+    ms = t[t["metric"] == "ms_per_arch"]
+    assert ms["method"].tolist() == ["Synflow"] and ms["dataset"].tolist() == [""]
+    assert ms["reproduced"].item() == pytest.approx(report.timed_ms_per_arch("Synflow")[0])
+
+
+def test_resolution_kendall_picks_the_closer_resolution():
+    acc = np.arange(6.0)
+    at32 = pd.DataFrame({"index": range(6), "acc": acc, "synflow": acc})    # tau +1
+    at16 = pd.DataFrame({"index": range(6), "acc": acc, "synflow": -acc})   # tau -1
+    out = report.resolution_kendall(at32, {"synflow": 32}, at16, 16,
+                                    [Method("Synflow", ("synflow",)), Method("Z", ("zen",))])
+    r = out.loc["Synflow"]
+    assert r["KT at 32x32"] == pytest.approx(1.0) and r["KT at 16x16"] == pytest.approx(-1.0)
+    assert r["n at 32x32"] == 6 and r["n at 16x16"] == 6
+    assert r["paper KT"] == 0.555 and r["closer to the paper"] == "32x32"
+    assert out.loc["Z", "closer to the paper"] == "-"  # cached at neither
+
+
+def test_table1_cifar10_equals_the_committed_results():
+    """`report.table1` on the committed caches gives results/table1.csv's CIFAR-10 rows (KT,
+    SPR, Acc., n, input, tolerance) for four methods (one closed-form, two on all 15,625, one
+    on a documented sample with its pool's ground truth), to stay fast; the notebook's nbval
+    run checks every cell and the CIs."""
+    methods = [m for m in report.TABLE1_METHODS if m.label in ("#Params", "Synflow", "TE-NAS", "AZ-NAS")]
+    frames, res = report.table1_frames(["cifar10"], methods=methods)
+    ours = report.table1(frames, res, methods, n_boot=0)
+    committed = pd.read_csv(report.RESULTS_DIR / "table1.csv").fillna({"dataset": ""})
+    keep = committed["dataset"].isin(["cifar10", ""]) & committed["method"].isin(
+        [m.label for m in methods] + ["Ground truth", "Ground truth (pool of 3,000)"])
+    committed = committed[keep].reset_index(drop=True)
+    assert ours[["method", "dataset", "metric", "input"]].equals(
+        committed[["method", "dataset", "metric", "input"]])
+    for c in ("reported", "reproduced", "delta", "std", "reported_std", "tolerance", "n_archs"):
+        np.testing.assert_allclose(ours[c].astype(float), committed[c].astype(float),
+                                   atol=6e-5, err_msg=c)
+
+
+# ------------------------------------------------------------------- protocol sensitivity
+
+def _aznas_frame(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    acc = rng.normal(size=n)
+    f = pd.DataFrame({"index": np.arange(n), "acc": acc})
+    for i, p in enumerate(report.NETWORK_PROXIES + ["complexity"]):
+        f[p] = acc + rng.normal(scale=1 + i, size=n)
+    return f
+
+
+def test_sensitivity_row_against_hand_computed_taus():
+    f = _aznas_frame()
+    base_tau = metrics.kendall_tau(report.combination_scores(f, "E+P+T+C NL"), f["acc"])
+    # the same frame under the same label: delta 0, and a paired CI of a zero difference
+    r = report.sensitivity_row("x", "same", "cifar10", f, f, base_acc=0.0, acc=False, n_boot=20)
+    assert r["kt"] == pytest.approx(base_tau) and r["delta_kt"] == 0.0
+    assert r["ci_low"] == r["ci_high"] == 0.0 and r["n_archs"] == 60 and "acc" not in r
+    # dropping T: tau of E+P+C NL minus the baseline's
+    r = report.sensitivity_row("drop", "without T", "cifar10", f, f, 0.0, label="E+P+C NL", n_boot=0)
+    want = metrics.kendall_tau(report.combination_scores(f, "E+P+C NL"), f["acc"]) - base_tau
+    assert r["delta_kt"] == pytest.approx(want) and "ci_low" not in r
+    # another population (half the rows): the baseline's tau is a fixed reference
+    half = f.iloc[:30].reset_index(drop=True)
+    r = report.sensitivity_row("sub", "half", "cifar10", half, f, 0.0, n_boot=10)
+    own = metrics.kendall_tau(report.combination_scores(half, "E+P+T+C NL"), half["acc"])
+    assert r["delta_kt"] == pytest.approx(own - base_tau)
+    lo, hi = metrics.bootstrap_ci(report.combination_scores(half, "E+P+T+C NL").to_numpy(),
+                                  half["acc"].to_numpy(), n_boot=10, seed=0)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo - base_tau, hi - base_tau))
+
+
+def test_sensitivity_summary_and_effects():
+    t = pd.DataFrame([
+        dict(factor="a", variant="v1", dataset="cifar10", delta_kt=-0.10, delta_acc=1.0, n_archs=10),
+        dict(factor="a", variant="v1", dataset="cifar100", delta_kt=0.02, delta_acc=np.nan, n_archs=12),
+        dict(factor="b", variant="v2", dataset="cifar10", delta_kt=0.20, delta_acc=np.nan, n_archs=5),
+        dict(factor="b", variant="v2", dataset="cifar100", delta_kt=np.nan, delta_acc=-3.0, n_archs=5),
+    ])
+    s = report.sensitivity_summary(t)
+    assert list(s.columns) == ["CIFAR-10 Δτ", "CIFAR-100 Δτ", "CIFAR-10 ΔAcc.", "CIFAR-100 ΔAcc.", "n_archs"]
+    assert s.loc[("a", "v1"), "CIFAR-100 Δτ"] == 0.02 and s.loc[("a", "v1"), "n_archs"] == 12
+    e = report.sensitivity_effects(t)
+    assert list(e.index) == ["b", "a"]
+    assert e.loc["a"].tolist() == [0.10, 1.0] and e.loc["b"].tolist() == [0.20, 3.0]
+
+
+def test_sensitivity_rows_equal_the_committed_results():
+    """`report.sensitivity`'s rows on the committed caches give results/sensitivity.csv's (two
+    CIFAR-10 rows here, to stay fast; the notebook's nbval run checks every row)."""
+    frames = report.SensitivityFrames(["cifar10"])
+    b = frames.frame("cifar10")
+    base_acc = metrics.paper_acc(b, list(report.PROXY_LETTERS.values()), "acc")
+    committed = pd.read_csv(report.RESULTS_DIR / "sensitivity.csv").query("dataset == 'cifar10'")
+    rows = [report.sensitivity_row("FLOPs convention", "legacy NB201 FLOPs (pooling, BN, offset)",
+                                   "cifar10", b.assign(complexity=b["flops_legacy"]), b, base_acc[0], n_boot=0),
+            report.sensitivity_row("dropping a proxy", "without C", "cifar10", b, b, base_acc[0],
+                                   label="E+P+T NL", acc=False, n_boot=0)]
+    for r in rows:
+        c = committed[(committed["factor"] == r["factor"]) & (committed["variant"] == r["variant"])].iloc[0]
+        assert r["n_archs"] == c["n_archs"] == 15625
+        for k in ("kt", "delta_kt") + (("acc", "acc_std", "delta_acc") if "acc" in r else ()):
+            assert r[k] == pytest.approx(c[k], abs=6e-5), k
+    h = report.sensitivity_headline({"cifar10": b}, {"cifar10": base_acc})
+    first = committed.iloc[0]
+    assert h.loc["cifar10", "KT reproduced"] == pytest.approx(first["kt"] - first["delta_kt"], abs=1e-4)
+
+
+# --------------------------------------------------------------------------------- Table 4
+
+def test_table4_and_its_variants_equal_the_committed_results():
+    """`report.table4` and `report.table4_variants` on the committed caches give the CIFAR-10
+    rows of results/table4.csv (without the bootstrap CIs) and results/table4_variants.csv
+    (the notebook's nbval run checks the other datasets)."""
+    frames = {"cifar10": report.table4_frame("cifar10", 32)}
+    t = report.table4(frames, n_boot=0)
+    committed = pd.read_csv(report.RESULTS_DIR / "table4.csv").query("dataset == 'cifar10'").reset_index(drop=True)
+    assert t[["row", "label", "dataset"]].equals(committed[["row", "label", "dataset"]])
+    for c in ("reported", "reproduced", "delta", "n_archs"):
+        np.testing.assert_allclose(t[c], committed[c], atol=6e-5, err_msg=c)
+    legacy = {d: f.assign(complexity=f["flops_legacy"]) for d, f in frames.items()}
+    v = report.table4_variants({"main": frames, "legacy FLOPs": legacy})
+    committed = pd.read_csv(report.RESULTS_DIR / "table4_variants.csv").query("dataset == 'cifar10'")
+    committed = committed.reset_index(drop=True)
+    assert v[["row", "label", "dataset", "variant"]].equals(committed[["row", "label", "dataset", "variant"]])
+    np.testing.assert_allclose(v["delta"], committed["delta"], atol=6e-5)
+    side = report.variants_side_by_side(v)
+    assert side.shape == (14, 2) and list(side.columns) == ["CIFAR-10 Δ main", "CIFAR-10 Δ legacy FLOPs"]
+
+
+def test_table4_verdict_and_wide_table():
+    t = pd.DataFrame({"row": [1, 1, 2, 2], "label": ["E", "E", "E+T NL", "E+T NL"],
+                      "dataset": ["cifar10", "cifar100"] * 2, "reported": [0.5, 0.6, 0.7, 0.8],
+                      "reproduced": [0.51, 0.55, 0.7, 0.79], "ci_low": [0.4] * 4, "ci_high": [0.6] * 4})
+    t["delta"] = t["reproduced"] - t["reported"]
+    assert report.table4_verdict(t) == ("3 of 4 cells reproduce within 0.02 of the paper; the largest "
+                                        "|delta| is 0.050 (row 1 E, CIFAR-100).")
+    w = report.wide_table(t)
+    assert list(w.columns[:4]) == ["CIFAR-10 reported", "CIFAR-10 reproduced", "CIFAR-10 95% CI", "CIFAR-10 delta"]
+    assert w.loc[(2, "E+T NL"), "CIFAR-100 reproduced"] == 0.79
+    assert w.loc[(1, "E"), "CIFAR-100 95% CI"] == "[0.400, 0.600]"
