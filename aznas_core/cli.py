@@ -168,7 +168,14 @@ def cmd_train(a) -> int:
         archs += train.subset_archs(a.subset)
     if not archs:
         raise ValueError("no architectures: pass cell strings or --subset fixedN")
-    frame = train.train(archs, cfg, workers=a.workers, root=a.root, progress=not a.no_progress)
+    executor = a.executor
+    if executor == "dask":
+        from distributed import Client
+
+        executor = Client(a.scheduler) if a.scheduler else Client(n_workers=a.workers or None,
+                                                                   threads_per_worker=1)
+    frame = train.train(archs, cfg, workers=a.workers, root=a.root, progress=not a.no_progress,
+                        executor=executor)
     done = frame.arch.nunique() if len(frame) else 0
     print(json.dumps({"config": cfg.key(), "networks": len(set(archs)), "finished": int(done),
                       "directory": str(cfg.directory(a.root))}))
@@ -304,6 +311,9 @@ def main(argv=None) -> int:
     s.add_argument("--proxy-variant", default="zc", help="zc (default) or aznas")
     s.add_argument("--device", default="cpu")
     s.add_argument("--workers", type=int, default=1, help="processes, one network each")
+    s.add_argument("--executor", choices=["local", "serial", "dask"], default=None,
+                   help="default: serial with one worker, else local processes")
+    s.add_argument("--scheduler", default=None, help="dask scheduler address (with --executor dask)")
     s.add_argument("--root", default=None, help="results folder (default data/training)")
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=cmd_train)

@@ -577,15 +577,28 @@ def _frame(arch: str, cfg: TrainConfig, rows) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # Many networks
 # --------------------------------------------------------------------------------------
-def _local_pool(workers: int):
+def _completed(fn, tasks, executor, workers, **kwargs):
     try:
-        from aznas_core.parallel import local_pool
-    except ImportError:  # before the restructuring
-        from aznas_core.sweep import local_pool
-    return local_pool(workers)
+        from aznas_core.parallel import completed
+    except ImportError:  # pragma: no cover - before the restructuring
+        completed = None
+    if completed is not None:
+        yield from completed(fn, tasks, executor=executor, workers=workers, **kwargs)
+        return
+    if executor == "serial":  # pragma: no cover
+        for t in tasks:
+            yield fn(t, **kwargs)
+        return
+    from concurrent.futures import as_completed
+
+    from aznas_core.sweep import local_pool
+
+    with local_pool(workers) as pool:  # pragma: no cover
+        for f in as_completed([pool.submit(fn, t, **kwargs) for t in tasks]):
+            yield f.result()
 
 
-def _task(arch: str, cfg: TrainConfig, root) -> str:
+def _task(arch: str, cfg: TrainConfig = None, root=None) -> str:
     train_network(arch, cfg, root)
     return arch
 
@@ -614,33 +627,28 @@ def missing(archs, cfg: TrainConfig, root=None) -> list[str]:
 
 
 def train(archs, config: TrainConfig | None = None, workers: int = 1, root=None,
-          progress: bool = True, **config_kwargs) -> pd.DataFrame:
+          progress: bool = True, executor=None, **config_kwargs) -> pd.DataFrame:
     """Train every architecture of `archs` not yet finished under the configuration (resuming
-    those with a checkpoint), `workers` processes (1: in this process), then return the rows
-    of all of `archs` (`results`)."""
+    those with a checkpoint), then return the rows of all of `archs` (`results`).
+
+    executor: None = this process in order when `workers` is 1, else a local pool of
+    `workers` processes (one network each); or 'serial', 'local', or a
+    `dask.distributed.Client` (`aznas_core.parallel.completed`). Results do not depend on it."""
     if config is not None and config_kwargs:
         raise ValueError("pass either config= or configuration keywords, not both")
     cfg = config or TrainConfig(**config_kwargs)
     archs = [get_space(cfg.space).validate(a) for a in archs]
     todo = missing(archs, cfg, root)
     cfg.directory(root).mkdir(parents=True, exist_ok=True)
+    if executor is None:
+        executor = "serial" if workers <= 1 else "local"
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(archs), initial=len(archs) - len(todo), disable=not progress,
                desc=f"train {cfg.key()}", unit="net")
     try:
-        if workers <= 1:
-            for a in todo:
-                train_network(a, cfg, root)
-                bar.update()
-        else:
-            from concurrent.futures import as_completed
-
-            with _local_pool(workers) as pool:
-                futures = [pool.submit(_task, a, cfg, root) for a in todo]
-                for f in as_completed(futures):
-                    f.result()
-                    bar.update()
+        for _ in _completed(_task, todo, executor, workers, cfg=cfg, root=root):
+            bar.update()
     finally:
         bar.close()
     return results(cfg, root, archs)

@@ -208,3 +208,15 @@ def test_correlations_pair_each_network_with_its_accuracies(reference):
         assert at.loc[("synflow", 2, target), "rho"] == pytest.approx(1.0)
         assert at.loc[("snip", 0, target), "rho"] == pytest.approx(-1.0)
     assert (corr.n == 6).all()
+
+
+@pytest.mark.slow  # two spawned workers import the package: ~10 s on an idle machine
+def test_local_pool_gives_the_serial_results(reference, tmp_path):
+    """Two worker processes, one network each: the same rows as this process's serial run."""
+    cfg, ref, _ = reference
+    other = "|skip_connect~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|skip_connect~2|"
+    out = train.train([ARCH, other], cfg, workers=2, root=tmp_path, progress=False)
+    assert set(out.arch) == {ARCH, other}
+    mine = out[out.arch == ARCH].reset_index(drop=True)
+    timing = ["seconds", "cpu_seconds", "proxy_seconds"]
+    pd.testing.assert_frame_equal(mine.drop(columns=timing), ref.drop(columns=timing))
