@@ -220,3 +220,18 @@ def test_local_pool_gives_the_serial_results(reference, tmp_path):
     mine = out[out.arch == ARCH].reset_index(drop=True)
     timing = ["seconds", "cpu_seconds", "proxy_seconds"]
     pd.testing.assert_frame_equal(mine.drop(columns=timing), ref.drop(columns=timing))
+
+
+def test_proxies_at_initialisation_are_the_scores_of_the_training_init(reference):
+    """At epoch 0 the proxies read the training network's initial weights: the values
+    `aznas_core.score` gives under the proxy configuration with the training init."""
+    import dataclasses
+
+    import aznas_core
+
+    cfg, ref, _ = reference
+    pcfg = dataclasses.replace(cfg.proxy_config(), init=cfg.init)
+    scored = aznas_core.score(ARCH, proxies=PROXIES, config=pcfg)
+    at_init = ref[ref.epoch == 0].iloc[0]
+    for p in PROXIES:
+        assert at_init[p] == pytest.approx(scored[p], rel=1e-5), p
