@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from aznas_core.data import DataError, external_file
+from aznas_core.deprecation import moved
 from aznas_core.spaces import nb201
 
 #: space -> (suite file, title as the blog writes it)
@@ -195,17 +196,11 @@ def blog_task_name(task: str) -> str:
     return BLOG_TASK_NAMES.get(task, task)
 
 
+
 #: Our scores beside the suite's moved to `aznas_core.report.suite` (they read this
-#: repository's sweep cache, a layer above these loaders): forwarded, without a warning so
+#: repository's sweep cache, a layer above these loaders): forwarded without a warning, so
 #: that notebooks' checked outputs stay clean; use `aznas_core.report.suite` in new code.
-MOVED = ("NB201_AZNAS_CACHE", "nb201_aznas", "write_nb201_aznas_cache", "tnb101_micro_aznas",
-         "CONTENDERS", "contender_scores", "task_frame", "spearman_table", "TNB101_AZNAS_CONFIG",
-         "tnb101_study_archs", "tnb101_aznas_scores")
-
-
-def __getattr__(name):
-    if name not in MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module("aznas_core.report.suite"), name)
+__getattr__ = moved(__name__, {n: f"aznas_core.report.suite:{n}" for n in (
+    "NB201_AZNAS_CACHE", "nb201_aznas", "write_nb201_aznas_cache", "tnb101_micro_aznas",
+    "CONTENDERS", "contender_scores", "task_frame", "spearman_table", "TNB101_AZNAS_CONFIG",
+    "tnb101_study_archs", "tnb101_aznas_scores")}, warn=False)

@@ -53,34 +53,25 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import warnings
 
 from aznas_core.config import VARIANTS, Config  # noqa: F401
+from aznas_core.deprecation import moved
 from aznas_core.proxies.registry import (AZNAS, FAMILIES, NEEDS, PROXIES,  # noqa: F401
                                          SET_PROXIES, Batch, Family, Proxy, check_proxies,
                                          families_of, register_family, register_set_proxy)
 
-#: Names that moved when the package was layered (issue 22): old name -> (module, new name).
+#: Names that moved when the package was layered (issue 22): old name -> new home. They keep
+#: working, with a DeprecationWarning (`aznas_core.score` stays the public entry point).
 MOVED = {
-    "score": ("aznas_core.scoring", "score"),
-    "score_family": ("aznas_core.scoring", "score_family"),
-    "build_for": ("aznas_core.scoring", "build_for"),
-    "single_threaded": ("aznas_core.seeding", "single_threaded"),
-    "arch_seed": ("aznas_core.seeding", "arch_seed"),
-    "_generator": ("aznas_core.seeding", "generator"),
-    "forward_with_relu_hooks": ("aznas_core.proxies.jacobians", "forward_with_relu_hooks"),
+    "score": "aznas_core.scoring:score",
+    "score_family": "aznas_core.scoring:score_family",
+    "build_for": "aznas_core.scoring:build_for",
+    "single_threaded": "aznas_core.seeding:single_threaded",
+    "arch_seed": "aznas_core.seeding:arch_seed",
+    "_generator": "aznas_core.seeding:generator",
+    "forward_with_relu_hooks": "aznas_core.proxies.jacobians:forward_with_relu_hooks",
 }
-
-
-def __getattr__(name):
-    """Deprecated aliases of the names in `MOVED`: they work, with a warning naming the new
-    home (`aznas_core.score` stays the public entry point)."""
-    if name not in MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, new = MOVED[name]
-    warnings.warn(f"aznas_core.proxies.{name} moved to {module}.{new}", DeprecationWarning,
-                  stacklevel=2)
-    return getattr(importlib.import_module(module), new)
+__getattr__ = moved(__name__, MOVED)
 
 
 def _import_families() -> None:

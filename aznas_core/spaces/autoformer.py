@@ -25,6 +25,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from aznas_core.deprecation import moved
+
 SUBSETS = {
     # supernet (embed, depth, heads, mlp) and the searched choices (space-{T,S,B}.yaml)
     "Tiny": dict(supernet=(256, 14, 4, 4.0), depth=(12, 13, 14), embed=(192, 216, 240),
@@ -287,19 +289,10 @@ class ViT(nn.Module):
         return F.linear(t[:, 1:].mean(1), s.head.weight[:, :e], s.head.bias)  # gp: mean of patches
 
 
+
 #: Names that moved to `aznas_core.problems` (they score with `score_model`, a layer above the
-#: spaces): old name -> new name.
-MOVED = {"score": "autoformer_score", "search_problem": "autoformer_problem",
-         "score_published": "autoformer_score_published"}
-
-
-def __getattr__(name):
-    """Deprecated aliases of the names in `MOVED`: they work, with a warning naming the new home."""
-    if name not in MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-    import warnings
-
-    warnings.warn(f"{__name__}.{name} moved to aznas_core.problems.{MOVED[name]}",
-                  DeprecationWarning, stacklevel=2)
-    return getattr(importlib.import_module("aznas_core.problems"), MOVED[name])
+#: spaces); they keep working, with a DeprecationWarning.
+MOVED = {"score": "aznas_core.problems:autoformer_score",
+         "search_problem": "aznas_core.problems:autoformer_problem",
+         "score_published": "aznas_core.problems:autoformer_score_published"}
+__getattr__ = moved(__name__, MOVED)

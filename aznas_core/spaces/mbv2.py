@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from aznas_core.deprecation import moved
 from aznas_core.flops import probe_forward
 
 IDW_TYPES = tuple(f"SuperResIDWE{e}K{k}" for k in (3, 5, 7) for e in (1, 2, 4, 6))
@@ -381,18 +382,9 @@ def block_table(arch: str):
     return pd.DataFrame(rows)
 
 
+
 #: Names that moved to `aznas_core.problems` (they score with `score_model`, a layer above the
-#: spaces): old name -> new name.
-MOVED = {"score": "mbv2_score", "search_problem": "mbv2_problem"}
-
-
-def __getattr__(name):
-    """Deprecated aliases of the names in `MOVED`: they work, with a warning naming the new home."""
-    if name not in MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-    import warnings
-
-    warnings.warn(f"{__name__}.{name} moved to aznas_core.problems.{MOVED[name]}",
-                  DeprecationWarning, stacklevel=2)
-    return getattr(importlib.import_module("aznas_core.problems"), MOVED[name])
+#: spaces); they keep working, with a DeprecationWarning.
+MOVED = {"score": "aznas_core.problems:mbv2_score",
+         "search_problem": "aznas_core.problems:mbv2_problem"}
+__getattr__ = moved(__name__, MOVED)
