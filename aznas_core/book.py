@@ -8,11 +8,13 @@ changed, only their copies in `book/notebooks/`):
   `remove-cell` or `hide-cell`;
 - a plain-text copy kept for nbval is hidden (`remove-output`): a code cell whose source has
   `# NBVAL_CHECK_OUTPUT`, whose outputs are text streams only (no figure, no HTML), that prints
-  at least `MIN_COPY_NUMBERS` decimal numbers, and at least `COPY_SHARE` of whose printed
-  decimal numbers appear, at the printed precision, in the HTML tables shown by the code cells
-  above it (a number is "shown" when an HTML output above has it with at least as many
-  decimals and it rounds to the printed value). A check that prints a verdict or numbers the
-  page does not otherwise show keeps its output;
+  at least `MIN_COPY_NUMBERS` decimal numbers, of which at least `COPY_SHARE` appear in the
+  HTML tables shown by the code cells above it, and at least `COPY_LINE_SHARE` of whose
+  printed lines (those with a decimal number) have all their numbers in one row of one such
+  table. A number "appears" when the table has it with at least as many decimals and it
+  rounds to the printed value. So a printed table (or claim list) that repeats a styled one
+  is hidden, while a check that prints a verdict or numbers the page does not otherwise show
+  (even numbers that, one by one, occur somewhere above) keeps its output;
 - in HTML outputs, a token of `LONG_TOKEN` or more characters without a space (an
   architecture string) gets `<wbr>` break opportunities after `)`, `|`, `,` and `+`, and a
   snake_case name after each `_`, so a table can wrap it instead of growing past the column (numbers never break);
@@ -42,6 +44,7 @@ RESULTS = PROJECT_ROOT / "results"
 LONG_TOKEN = 24
 MIN_COPY_NUMBERS = 4
 COPY_SHARE = 0.9
+COPY_LINE_SHARE = 0.8
 _DECIMAL = re.compile(r"(?<![\w.])-?(\d+\.\d+)(?![\w.])")
 _MPL_REPR = re.compile(r"^\s*(Text\(|<Figure size|<matplotlib\.|<Axes|\[<matplotlib|<seaborn\.)")
 _KEEP_INPUT = {"remove-input", "remove-cell", "hide-cell", "hide-input"}
@@ -51,32 +54,47 @@ def _text(v) -> str:
     return "".join(v) if isinstance(v, list) else str(v or "")
 
 
-def _shown_numbers(outputs) -> set[str]:
-    """Every decimal number in the HTML outputs, at its own precision and every coarser one."""
-    shown = set()
+def _numbers(text: str) -> set[str]:
+    """The decimal numbers of `text`, each at its own precision and every coarser one."""
+    out = set()
+    for tok in _DECIMAL.findall(text):
+        v, nd = float(tok), len(tok.split(".")[1])
+        out.update(f"{v:.{k}f}" for k in range(1, nd + 1))
+        out.add(tok)
+    return out
+
+
+def _shown_rows(outputs) -> list[set[str]]:
+    """The numbers of every table row (`<tr>`) of the HTML outputs, one set per row."""
+    rows = []
     for o in outputs:
         h = _text(o.get("data", {}).get("text/html", ""))
-        if not h:
-            continue
-        for tok in _DECIMAL.findall(html.unescape(re.sub(r"<[^>]+>", " ", h))):
-            v, nd = float(tok), len(tok.split(".")[1])
-            shown.update(f"{v:.{k}f}" for k in range(1, nd + 1))
-            shown.add(tok)
-    return shown
+        for tr in re.findall(r"<tr\b.*?</tr>", h, re.S | re.I):
+            nums = _numbers(html.unescape(re.sub(r"<[^>]+>", " ", tr)))
+            if nums:
+                rows.append(nums)
+    return rows
 
 
-def is_nbval_copy(cell: dict, shown: set[str]) -> bool:
+def is_nbval_copy(cell: dict, shown_rows: list[set[str]]) -> bool:
     """Whether `cell` is a plain-text copy of tables shown above it (the rule in the module
-    docstring); `shown`: the numbers of the HTML outputs of the cells above."""
+    docstring); `shown_rows`: the numbers of each HTML table row of the cells above."""
     if cell.get("cell_type") != "code" or "NBVAL_CHECK_OUTPUT" not in _text(cell.get("source")):
         return False
     outs = cell.get("outputs", [])
     if not outs or any(o.get("output_type") != "stream" for o in outs):
         return False
-    printed = _DECIMAL.findall("".join(_text(o.get("text")) for o in outs))
+    text = "".join(_text(o.get("text")) for o in outs)
+    printed = _DECIMAL.findall(text)
     if len(printed) < MIN_COPY_NUMBERS:
         return False
-    return sum(tok in shown for tok in printed) / len(printed) >= COPY_SHARE
+    shown = set().union(*shown_rows) if shown_rows else set()
+    if sum(tok in shown for tok in printed) < COPY_SHARE * len(printed):
+        return False
+    lines = [set(_DECIMAL.findall(line)) for line in text.splitlines()]
+    lines = [nums for nums in lines if nums]
+    in_one_row = sum(any(nums <= row for row in shown_rows) for nums in lines)
+    return in_one_row >= COPY_LINE_SHARE * len(lines)
 
 
 _LONG = re.compile(r"[^\s<>]{%d,}" % LONG_TOKEN)
@@ -110,7 +128,7 @@ def prepare_notebook(nb: dict) -> dict:
     {"hide-input": [cell index, ...], "remove-output": [...], "dropped-repr": [...],
     "breakable": [...]}."""
     changes = {"hide-input": [], "remove-output": [], "dropped-repr": [], "breakable": []}
-    shown: set[str] = set()
+    shown: list[set[str]] = []
     for i, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
@@ -137,7 +155,7 @@ def prepare_notebook(nb: dict) -> dict:
                 if new != _text(h):
                     o["data"]["text/html"] = new
                     changes["breakable"].append(i)
-        shown |= _shown_numbers(outs)
+        shown += _shown_rows(outs)
     return changes
 
 
@@ -153,7 +171,7 @@ def prepare_notebook_file(path: Path) -> dict:
 # --- the landing page ------------------------------------------------------------------------
 
 _BADGE = {"reproduced": "success", "reproduced (scaled)": "success", "partially": "warning",
-          "does not": "danger", "reported": "secondary", "in progress": "info",
+          "does not": "danger", "reported": "muted", "in progress": "info",
           "not yet": "light"}
 
 
@@ -189,7 +207,7 @@ def _delta_cell(row, g) -> str:
     return f"{v:.{nd}f}{mark}" + (f" <span class='aznas-tol'>(tol. {tol})</span>" if tol else "")
 
 
-def status_markdown(table: pd.DataFrame | None = None) -> str:
+def status_markdown(table: pd.DataFrame | None = None, book_dir: Path = BOOK_DIR) -> str:
     """The status table as MyST Markdown: one table per document, notebook names linking to
     their pages, the largest |delta| per metric group (only the groups the document has)."""
     table = status_table() if table is None else table
@@ -201,7 +219,7 @@ def status_markdown(table: pd.DataFrame | None = None) -> str:
         lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
         for _, r in sub.iterrows():
             nb = f"{{doc}}`{Path(r['notebook']).stem} <{_doc(r['notebook'])}>`" \
-                if _in_toc(r["notebook"]) else f"`{r['notebook']}`"  # a page only once in the toc
+                if _in_toc(r["notebook"], book_dir) else f"`{r['notebook']}`"  # a page once in the toc
             status = _badge(r["status"])
             if r.get("claims"):
                 status += f" <span class='aznas-tol'>{r['claims']}</span>" \
@@ -214,12 +232,12 @@ def status_markdown(table: pd.DataFrame | None = None) -> str:
     return "\n".join(parts)
 
 
-def _in_toc(notebook: str) -> bool:
-    toc = BOOK_DIR / "_toc.yml"
+def _in_toc(notebook: str, book_dir: Path = BOOK_DIR) -> bool:
+    toc = Path(book_dir) / "_toc.yml"
     return toc.is_file() and f"notebooks/{Path(notebook).stem}\n" in toc.read_text() + "\n"
 
 
-def status_grid_html(table: pd.DataFrame | None = None) -> str:
+def status_grid_html(table: pd.DataFrame | None = None, book_dir: Path = BOOK_DIR) -> str:
     """A compact coloured grid: one row per document, one linked box per table or figure,
     coloured by its status, with a legend."""
     table = status_table() if table is None else table
@@ -231,7 +249,7 @@ def status_grid_html(table: pd.DataFrame | None = None) -> str:
             label = re.sub(r"\b[PB]-", "", r["id"])
             tip = html.escape(f"{r['id']}: {r['what']} ({r['status']})", quote=True)
             klass = f"aznas-cell aznas-s-{key.replace(' ', '-').replace('(', '').replace(')', '')}"
-            if _in_toc(r["notebook"]):
+            if _in_toc(r["notebook"], book_dir):
                 href = f"notebooks/{Path(r['notebook']).stem}.html"
                 cells.append(f'<a class="{klass}" href="{href}" title="{tip}">{html.escape(label)}</a>')
             else:
@@ -388,9 +406,9 @@ def write_status_page(book_dir: Path = BOOK_DIR) -> Path:
     for s in skipped:
         print(f"aznas book: finding left out ({s})")
     (out_dir / "findings.md").write_text(findings)
-    (out_dir / "grid.md").write_text(status_grid_html(table))
+    (out_dir / "grid.md").write_text(status_grid_html(table, book_dir))
     out = out_dir / "status.md"
-    out.write_text(status_markdown(table))
+    out.write_text(status_markdown(table, book_dir))
     return out
 
 

@@ -45,9 +45,21 @@ function checkPage(doc, win, landing) {
                imgs: [], first_visual_top: null, page_scroll: 0};
   const col = doc.querySelector("article.bd-article");
   if (!col) { out.errors.push("no article.bd-article"); return out; }
-  const cr = col.getBoundingClientRect();
+  // the column is the article's content box: an output container clips at its edge, so
+  // anything reaching into the article's padding is already cut off
+  const box = col.getBoundingClientRect(), ccs = win.getComputedStyle(col);
+  const cr = {left: box.left + parseFloat(ccs.paddingLeft) + parseFloat(ccs.borderLeftWidth),
+              right: box.right - parseFloat(ccs.paddingRight) - parseFloat(ccs.borderRightWidth)};
+  cr.width = cr.right - cr.left;
+  out.column = Math.round(cr.width);
   const root = doc.documentElement;
   out.page_scroll = Math.max(0, root.scrollWidth - win.innerWidth);
+  out.layout = {};
+  for (const sel of [".bd-sidebar-primary", ".bd-main", ".bd-content", ".bd-article-container",
+                     "article.bd-article", ".bd-sidebar-secondary"]) {
+    const e = doc.querySelector(sel);
+    if (e) out.layout[sel] = Math.round(e.getBoundingClientRect().width);
+  }
   const desc = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
       ? "." + el.className.trim().split(/\s+/).slice(0, 3).join(".") : "") +
       " [" + (el.innerText || el.getAttribute("src") || "").trim().slice(0, 60).replace(/\s+/g, " ") + "]";
@@ -66,7 +78,8 @@ function checkPage(doc, win, landing) {
     if (skip) continue;
     reported.add(el);
     const w = el.tagName === "PRE" ? el.scrollWidth : r.width;
-    out.overflow.push(desc(el) + " " + Math.round(w) + " px wide in a " + Math.round(cr.width) + " px column");
+    out.overflow.push(desc(el) + " " + Math.round(w) + " px wide (" + Math.round(r.left - cr.left) + ".." +
+                      Math.round(r.right - cr.left) + ") in a " + Math.round(cr.width) + " px column");
   }
   const text = col.innerText || "";
   if (/Traceback/.test(text)) out.errors.push("Traceback in the page");
@@ -109,12 +122,12 @@ function checkPage(doc, win, landing) {
 _DRIVER_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>check</title></head>
 <body><pre id="result">pending</pre><script>
 %(check)s
-const PAGES = %(pages)s, WIDTHS = %(widths)s, LANDING = %(landing)s;
+const PAGES = %(pages)s, WIDTHS = %(widths)s, LANDING = %(landing)s, SETTLE_MS = %(settle)d;
 function load(src, width) {
   return new Promise((resolve) => {
     const f = document.createElement("iframe");
     f.style.width = width + "px"; f.style.height = "900px"; f.style.border = "0";
-    f.onload = () => setTimeout(() => resolve(f), 50);
+    f.onload = () => setTimeout(() => resolve(f), SETTLE_MS);
     f.src = src; document.body.appendChild(f);
   });
 }
@@ -163,7 +176,7 @@ def _serve(root: Path, driver: str):
 
 
 def run_checks(root: Path, pages: list[str], widths=WIDTHS, landing=("index.html", "intro.html"),
-               timeout: float = 600) -> list[dict]:
+               timeout: float = 600, settle_ms: int = 50) -> list[dict]:
     """Load every page (paths relative to `root`) at every width in one Chromium; return one
     dict per (page, width) with the raw findings (see the module docstring)."""
     exe = chromium()
@@ -171,7 +184,7 @@ def run_checks(root: Path, pages: list[str], widths=WIDTHS, landing=("index.html
         raise RuntimeError("chromium is not installed")
     driver = _DRIVER_HTML % dict(check=_CHECK_JS, pages=json.dumps(["/" + p for p in pages]),
                                  widths=json.dumps(list(widths)),
-                                 landing=json.dumps(["/" + p for p in landing]))
+                                 landing=json.dumps(["/" + p for p in landing]), settle=settle_ms)
     server = _serve(Path(root), driver)
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/{DRIVER}"
