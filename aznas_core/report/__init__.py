@@ -12,16 +12,9 @@ from aznas_core.report.methods import (FIGURE_METHODS, MIN_ARCHS, SAMPLE_SIZES, 
                                        pair_difference_ci, pair_nonlinear_kendall,
                                        proxy_correlations, timed_ms_per_arch)
 from aznas_core.report.targets import TARGETS, Target, status_table  # noqa: F401
-from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # noqa: F401
-                                    AZNAS_ROWS, CORRELATION_COLUMNS, RESNET18_BLOCKS,
-                                    TABLE3_TASKS, BlogCorrelations, BlogProfiles, BlogTable1,
-                                    BlogTable2, BlogTable3, BlogTable4, ResNet18,
-                                    average_ranks_by_space, blog_correlations, blog_profiles,
-                                    blog_spearman, blog_table1, blog_table2, blog_table3,
-                                    blog_table4, dominating_proxies, mean_matrix,
-                                    plot_blog_profiles, plot_blog_table3,
-                                    plot_correlation_heatmaps, save_figure, score_resnet18,
-                                    style_verdict, tasks_per_space)
+from aznas_core.report.inputs import (INPUTS, REAL_INPUT_METHODS, gradsign_reductions,  # noqa: F401
+                                      input_comparison, input_verdict_lines, input_wide,
+                                      style_input_comparison, verdicts)
 from aznas_core.report.paper import (ARCHITECTURE_PROXIES, acc_init_spread,  # noqa: F401
                                      cache_coverage, headline, largest_deltas, plot_acc_inits,
                                      plot_runtime, pool_label, proxies_of, recompute_sample,
@@ -43,3 +36,13 @@ from aznas_core.report.paper import (SEARCH_KEYS, plot_convergence, plot_mbv2_ar
 from aznas_core.report.paper import (cached_configurations, config_table,  # noqa: F401
                                      config_verdict, dataset_complexity, frames_for,
                                      plot_config_table, plot_table9, table9)
+from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # noqa: F401
+                                    AZNAS_ROWS, CORRELATION_COLUMNS, RESNET18_BLOCKS,
+                                    TABLE3_TASKS, BlogCorrelations, BlogProfiles, BlogTable1,
+                                    BlogTable2, BlogTable3, BlogTable4, ResNet18,
+                                    average_ranks_by_space, blog_correlations, blog_profiles,
+                                    blog_spearman, blog_table1, blog_table2, blog_table3,
+                                    blog_table4, dominating_proxies, mean_matrix,
+                                    plot_blog_profiles, plot_blog_table3,
+                                    plot_correlation_heatmaps, save_figure, score_resnet18,
+                                    style_verdict, tasks_per_space)

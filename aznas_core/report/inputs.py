@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from aznas_core import aggregate, metrics
-from aznas_core.report.common import DATASETS
+from aznas_core.report.common import DATASET_TITLES, DATASETS
 from aznas_core.report.methods import (SAMPLE_SIZES, TABLE1_METHODS, Method, cached_scores,
                                        method_rows)
 from aznas_core.reported import reported
@@ -136,3 +136,88 @@ def verdict(row_syn, row_nat) -> str:
     if significant and abs(row_nat["delta_KT"]) < abs(row_syn["delta_KT"]):
         return "partly explained"
     return "not explained"
+
+
+def gradsign_reductions(datasets=DATASETS, inputs=tuple(INPUTS), min_archs: int = 300,
+                        **config) -> pd.DataFrame:
+    """GradSign's two reductions over the weights (`gradsign`: the AZ-NAS harness's mean;
+    `gradsign_sum`: GradSign's zero-cost-nas sum and the paper's Sec. 4.3 text) under each
+    input, on the largest documented sample where both reductions and every input are cached:
+    KT against test accuracy (Table 1) and KT against #Params (Fig. 6's "GradSign correlates
+    strongly with #Params"), beside the paper's KT. One row per (dataset, input, reduction)."""
+    from aznas_core import sweep
+
+    paper = reported("P-T1")
+    rows = []
+    for d in datasets:
+        res = 32 if d == "ImageNet16-120" else None
+        frames = {i: cached_scores(d, ["gradsign", "gradsign_sum", "params"], resolution=res,
+                                   inputs=i, **config)[0] for i in inputs}
+        sample, n = common_sample(frames, ["gradsign", "gradsign_sum"])
+        ref = paper[(paper["label"] == "GradSign") & (paper["dataset"] == d)
+                    & (paper["metric"] == "KT")]["value"]
+        for i in inputs:
+            for proxy in ("gradsign", "gradsign_sum"):
+                row = dict(dataset=d, input=i, reduction="mean" if proxy == "gradsign" else "sum",
+                           n_archs=n, paper_KT=float(ref.iloc[0]) if len(ref) else np.nan,
+                           KT=np.nan, KT_params=np.nan)
+                if n >= min_archs:
+                    f = sweep.with_ground_truth(frames[i][frames[i]["index"].isin(sample)], d)
+                    row.update(KT=metrics.kendall_tau(f[proxy], f["acc"]),
+                               KT_params=metrics.kendall_tau(f[proxy], f["params"]))
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def verdicts(table: pd.DataFrame, base: str = "synthetic_cifar10",
+             other: str = "natural") -> pd.DataFrame:
+    """`verdict` per (method, dataset) of an `input_comparison` table."""
+    rows = []
+    for (m, d), g in table.groupby(["method", "dataset"], sort=False):
+        by = g.set_index("input")
+        if base in by.index and other in by.index:
+            rows.append(dict(method=m, dataset=d, verdict=verdict(by.loc[base], by.loc[other])))
+    return pd.DataFrame(rows, columns=["method", "dataset", "verdict"])
+
+
+def input_wide(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (method, dataset): n, the paper's KT, then KT [CI] per input, dKT [CI] and
+    the verdict: what `style_input_comparison` shows."""
+    out = []
+    v = verdicts(table).set_index(["method", "dataset"])["verdict"]
+    for (m, d), g in table.groupby(["method", "dataset"], sort=False):
+        row = {"method": m, "dataset": DATASET_TITLES.get(d, d), "n_archs": int(g["n_archs"].iloc[0]),
+               "paper KT": g["paper_KT"].iloc[0]}
+        for r in g.itertuples():
+            name = INPUTS.get(r.input, r.input)
+            row[f"KT, {name}"] = r.KT
+            row[f"95% CI, {name}"] = (f"[{r.KT_low:.3f}, {r.KT_high:.3f}]"
+                                      if not np.isnan(r.KT_low) else "–")
+            if not np.isnan(r.dKT):
+                row["dKT (natural - synthetic)"] = r.dKT
+                row["dKT 95% CI"] = f"[{r.dKT_low:+.3f}, {r.dKT_high:+.3f}]"
+        row["verdict"] = v.get((m, d), "not yet computed")
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def style_input_comparison(table: pd.DataFrame):
+    """A Styler of `input_wide`: numbers to 3 decimals, NaN as 'not yet computed'."""
+    wide = input_wide(table)
+    num = [c for c in wide.columns if pd.api.types.is_numeric_dtype(wide[c]) and c != "n_archs"]
+    return wide.style.format(precision=3, na_rep="not yet computed", subset=num).hide(axis="index")
+
+
+def input_verdict_lines(table: pd.DataFrame) -> list[str]:
+    """Rounded lines for the notebook's checked output: per (method, dataset), n, each
+    input's KT and CI, the paper's KT and the verdict."""
+    lines = []
+    v = verdicts(table).set_index(["method", "dataset"])["verdict"]
+    for (m, d), g in table.groupby(["method", "dataset"], sort=False):
+        parts = [f"{INPUTS.get(r.input, r.input)} {r.KT:+.3f} [{r.KT_low:+.3f}, {r.KT_high:+.3f}]"
+                 if not np.isnan(r.KT) else f"{INPUTS.get(r.input, r.input)} not yet computed"
+                 for r in g.itertuples()]
+        lines.append(f"{m:14s} {DATASET_TITLES.get(d, d):9s} n={int(g['n_archs'].iloc[0]):4d}  "
+                     + "; ".join(parts) + f"; paper {g['paper_KT'].iloc[0]:.3f}: "
+                     + v.get((m, d), "not yet computed"))
+    return lines
