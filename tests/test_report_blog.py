@@ -8,11 +8,12 @@ from aznas_core import metrics, report
 from aznas_core.benchmarks import zc_suite
 from aznas_core.report import blog
 from aznas_core.report.common import RESULTS_DIR
+from aznas_core.report.suite import spearman_table, task_frame
 
 
 @pytest.fixture(scope="module")
 def sp():
-    return zc_suite.spearman_table()
+    return spearman_table()
 
 
 def assert_same_as_committed(frame, name, tmp_path):
@@ -23,7 +24,7 @@ def assert_same_as_committed(frame, name, tmp_path):
 
 
 def _long(values: dict) -> pd.DataFrame:
-    """{(space, task): {proxy: rho}} -> the long frame of zc_suite.spearman_table."""
+    """{(space, task): {proxy: rho}} -> the long frame of report.suite.spearman_table."""
     return pd.DataFrame([{"space": s, "task": t, "proxy": p, "rho": v}
                          for (s, t), d in values.items() for p, v in d.items()])
 
@@ -148,7 +149,7 @@ def corr():
 
 def test_blog_correlations_equal_the_committed_claims_and_the_suite_data(corr, tmp_path):
     assert_same_as_committed(corr.claims, "blog_correlations", tmp_path)
-    f = zc_suite.task_frame("nb201", "cifar100")
+    f = task_frame("nb201", "cifar100")
     assert corr.matrices["nb201", "cifar100"].loc["flops", "params"] == pytest.approx(
         f["flops"].rank().corr(f["params"].rank()))
     assert corr.matrices["nb201", "cifar100"].loc["aznas", "gt"] == pytest.approx(

@@ -15,6 +15,12 @@ from torch import nn
 from aznas_core import metrics
 from aznas_core.benchmarks import zc_suite
 from aznas_core.report.common import RESULTS_DIR, write_results
+from aznas_core.report.suite import (
+    nb201_aznas,
+    spearman_table,
+    task_frame,
+    tnb101_micro_aznas,
+)
 from aznas_core.reported import reported
 
 #: The blog's eight proxies, in its tables' row order.
@@ -188,9 +194,9 @@ def _table4_claims(t4: BlogTable4, sp: pd.DataFrame) -> pd.DataFrame:
 
 def blog_table4(sp: pd.DataFrame | None = None, write: bool = False) -> BlogTable4:
     """Blog Table 4: (1) the table recomputed from the blog's Tables 1-3 and where it disagrees;
-    (2) the average ranks on the blog's tasks we reproduce (`sp` = `zc_suite.spearman_table()`);
+    (2) the average ranks on the blog's tasks we reproduce (`sp` = `report.suite.spearman_table()`);
     (5) the ranks with AZ-NAS in the pool; the claims. `write`: results/blog_table4{,_aznas,_claims}."""
-    sp = zc_suite.spearman_table() if sp is None else sp
+    sp = spearman_table() if sp is None else sp
     blog = blog_spearman()
     t4 = reported("B-T4").assign(proxy=lambda d: d["note"].str.replace("proxy=", "", regex=False))
     t4 = t4.rename(columns={"label": "space", "value": "reported"})[["proxy", "space", "reported"]]
@@ -339,7 +345,7 @@ def blog_table3(n_subsets: int = 1000, subset_size: int = 100, seed: int = 0,
     space = "tnb101_micro"
     extra_tasks = [t for t in zc_suite.tasks(space) if t not in TABLE3_TASKS]
     frames = {t: zc_suite.load(space, t) for t in TABLE3_TASKS + extra_tasks}
-    aznas = {t: zc_suite.tnb101_micro_aznas(t) for t in frames}
+    aznas = {t: tnb101_micro_aznas(t) for t in frames}
     archs = pd.DataFrame({t: {"architectures": len(f), "proxies in file": len(zc_suite.proxies(space, t))}
                           for t, f in frames.items()})
     ours = pd.DataFrame([r for t in TABLE3_TASKS for r in
@@ -467,7 +473,7 @@ def blog_correlations(high: float = 0.7, write: bool = False) -> BlogCorrelation
     mats, in_blog = {}, {}
     for space in zc_suite.SPACES:
         for task in zc_suite.tasks(space):
-            f = zc_suite.task_frame(space, task).rename(columns={"val_accuracy": "gt"})
+            f = task_frame(space, task).rename(columns={"val_accuracy": "gt"})
             name = zc_suite.blog_task_name(task)
             mats[space, name] = f[[c for c in cols if c in f]].corr(method="spearman").reindex(index=cols, columns=cols)
             in_blog[space, name] = name in zc_suite.BLOG_TASKS.get(space, ())
@@ -545,9 +551,9 @@ class BlogProfiles:
 def blog_profiles(tau_max: float = 4.0, sp: pd.DataFrame | None = None, write: bool = False) -> BlogProfiles:
     """Blog Figures 7-8: Dolan-More performance profiles (`metrics.performance_profile`, 301 taus
     in [1, tau_max]) of the blog's proxies from its own Tables 1-3 and from the suite
-    (`sp` = `zc_suite.spearman_table()`), and with AZ-NAS on NATS-Bench TSS; which proxy, if any,
+    (`sp` = `report.suite.spearman_table()`), and with AZ-NAS on NATS-Bench TSS; which proxy, if any,
     dominates each panel. `write`: results/blog_profiles{,_summary}.{csv,md}."""
-    sp = (zc_suite.spearman_table() if sp is None else sp).copy()
+    sp = (spearman_table() if sp is None else sp).copy()
     sp["key"] = sp["space"] + "/" + sp["task"]
     b = blog_spearman()
     b["key"] = b["space"] + "/" + b["task"]
@@ -692,7 +698,7 @@ def blog_table1(seed: int = 0, n_boot: int = 100, write: bool = False) -> BlogTa
     task = "cifar100"
     blog = reported("B-T1")
     suite = zc_suite.load("nb201", task)
-    both = suite.merge(zc_suite.nb201_aznas(task), on="arch", how="left", validate="one_to_one")
+    both = suite.merge(nb201_aznas(task), on="arch", how="left", validate="one_to_one")
     rows = []
     for p in [*zc_suite.BLOG_PROXIES, *AZNAS_ROWS]:
         s, t = both[p].to_numpy(), both["val_accuracy"].to_numpy()
