@@ -38,7 +38,9 @@ def benchmark(n_archs: int = 20, dataset: str = "cifar10", batch_size: int = 64,
     """Score a fixed uniform sample of `n_archs` architectures with the sweep engine (one
     single-threaded worker per core by default) into a throw-away cache. Reports the wall
     time per architecture over all workers (what a sweep achieves on this machine) and the
-    mean time one worker spends on one architecture. The four AZ-NAS proxies: E, P, T from
+    mean time one worker spends on one architecture; `startup_s` is the wall time not spent
+    scoring (worker start-up, imports, scheduling: wall minus the busy workers' time), which
+    dominates `wall_ms_per_arch` at a few architectures. The four AZ-NAS proxies: E, P, T from
     one pass, C from the FLOPs table (microseconds). `config` (a `proxies.Config`) replaces
     `dataset` and `batch_size`."""
     cfg = config or sweep.Config(dataset=dataset, batch_size=batch_size)
@@ -47,12 +49,16 @@ def benchmark(n_archs: int = 20, dataset: str = "cifar10", batch_size: int = 64,
         summary = sweep.run(archs, cfg=cfg, workers=workers, root=root,
                             chunk_size=max(1, -(-n_archs // (workers or _cores()))))
         per_arch = sweep.read_cache(cfg, root).drop_duplicates("arch")["seconds"]
+    n_workers = workers or _cores()
+    scoring_wall = float(per_arch.sum()) / min(n_workers, n_archs)
     return dict(n_archs=n_archs, space=cfg.space, dataset=cfg.dataset,
                 resolution=cfg.input_resolution, batch_size=cfg.batch_size,
-                init=FAMILIES["aznas"].init_scheme(cfg), device=cfg.device, workers=workers or _cores(),
+                init=FAMILIES["aznas"].init_scheme(cfg), device=cfg.device, workers=n_workers,
                 wall_ms_per_arch=summary["ms_per_arch"],
                 worker_ms_per_arch_mean=round(1000 * float(per_arch.mean()), 1),
-                worker_ms_per_arch_median=round(1000 * float(per_arch.median()), 1))
+                worker_ms_per_arch_median=round(1000 * float(per_arch.median()), 1),
+                wall_s=summary["seconds"],
+                startup_s=round(max(0.0, summary["seconds"] - scoring_wall), 1))
 
 
 def families(proxies, n_archs: int = 10, seed: int = 0, config=None, warmup: int = 1,

@@ -42,7 +42,9 @@ class CorruptShardError(RuntimeError):
     """A shard that cannot be read, or whose content or configuration is not what it says."""
 
     def __init__(self, path, problem: str):
-        super().__init__(f"{path}: {problem}")
+        super().__init__(f"{path}: {problem}; rerun the sweep with --repair (`aznas sweep ... "
+                         f"--repair`, or sweep.run(..., repair_shards=True)) to move it aside "
+                         f"and recompute what it held")
         self.path = Path(path)
         self.problem = problem
 
@@ -170,6 +172,43 @@ def read_cache(cfg: Config, root: Path | None = None, family: str = "aznas") -> 
     return frame.drop_duplicates(["arch", "proxy"], keep="first").reset_index(drop=True)
 
 
+def _repaired_archs(cfg: Config, family: str, root: Path | None) -> tuple[set, int]:
+    """(architectures still readable in the shards `repair` moved aside, number of such
+    shards whose content cannot be read at all)."""
+    directory = cache_dir(cfg, family, root)
+    held, unreadable = set(), 0
+    if not directory.is_dir():
+        return held, unreadable
+    newest = max((p.stat().st_mtime for p in directory.glob("part-*.parquet")), default=0.0)
+    for path in sorted(directory.glob("part-*.parquet.corrupt")):
+        try:
+            held |= set(pq.read_table(path, columns=["arch"]).column("arch").to_pylist())
+        except Exception:  # noqa: BLE001 - unreadable: nothing to list
+            # moved aside (the rename sets its ctime) after the newest shard was written:
+            # no sweep has run since, so what it held is still missing
+            unreadable += path.stat().st_ctime > newest
+    return held, unreadable
+
+
+def _warn_if_repaired_rows_missing(out: pd.DataFrame, cfg: Config, families, root) -> None:
+    """Warn when architectures a repaired (moved-aside) shard held are not in `out`: the
+    cache once held more rows than it returns until a sweep recomputes them."""
+    import warnings
+
+    for family in families:
+        held, unreadable = _repaired_archs(cfg, family, root)
+        lost = held - set(out["arch"])
+        if lost or unreadable:
+            what = (f"{len(lost)} architectures" if lost else "") + \
+                   (" and " if lost and unreadable else "") + \
+                   (f"{unreadable} unreadable shard(s)" if unreadable else "")
+            warnings.warn(
+                f"partial scores: {what} moved aside by a repair (*.corrupt in "
+                f"{cache_dir(cfg, family, root)}) are not recomputed yet; run `aznas sweep "
+                f"{_cli_args(cfg)} --proxies {','.join(FAMILIES[family].proxies)}` to restore "
+                "them", UserWarning, stacklevel=3)
+
+
 def repair(cfg: Config, family: str = "aznas", root: Path | None = None) -> list[dict]:
     """Move every shard that fails verification aside (``<name>.corrupt``) and return, per
     shard, the architectures it held where they can still be read (None when the file is
@@ -211,6 +250,8 @@ def scores(
     Network proxies come from each family's cache (architectures holding all of them);
     architecture proxies (complexity, flops, params) are added exactly for `dataset`.
     With `complete=True`, raise unless every architecture of the space has every proxy.
+    Architectures that a repaired shard held (moved aside as ``*.corrupt``) and no sweep has
+    recomputed yet are missing from the result: a warning says so.
     `resolution` overrides the dataset's input size for the network proxies (e.g. the
     32x32 scores that the paper's ImageNet16-120 numbers match).
     """
@@ -246,6 +287,7 @@ def scores(
         for p in arch_proxies:
             wide[p] = [v[p] for v in values]
     out = wide[["index", "arch", *proxies]]
+    _warn_if_repaired_rows_missing(out, cfg, families_of(net), root)
     if complete and len(out) != module.N_ARCHS:
         where = [str(cache_dir(cfg, f, root)) for f in families_of(net)]
         raise RuntimeError(

@@ -1,4 +1,4 @@
-"""The `aznas` command line: score, sweep, search, bench, data, book."""
+"""The `aznas` command line: score, sweep, search, bench, data, proxies, book."""
 from __future__ import annotations
 
 import argparse
@@ -61,7 +61,8 @@ def cmd_sweep(a) -> int:
                                                                    threads_per_worker=1)
     try:
         summary = sweep.run(archs, proxies=a.proxies, cfg=cfg, workers=a.workers,
-                            executor=executor, chunk_size=a.chunk_size, repair_shards=a.repair)
+                            executor=executor, chunk_size=a.chunk_size, repair_shards=a.repair,
+                            root=a.cache_root)
     except sweep.CorruptShardError as e:
         print(f"aznas: error: corrupted cache shard {e.path} ({e.problem}); rerun with "
               f"--repair to move it aside and recompute what it held", file=sys.stderr)
@@ -105,6 +106,10 @@ def cmd_bench(a) -> int:
     result = bench.benchmark(n_archs=a.n_archs, workers=a.workers, seed=a.sample_seed,
                              config=_config(a))
     print(json.dumps(result))
+    if result["wall_s"] and result["startup_s"] > 0.5 * result["wall_s"]:
+        print(f"aznas: note: {result['startup_s']} s of the {result['wall_s']} s wall time went "
+              "to worker start-up, not scoring: read worker_ms_per_arch_*, or time more "
+              "architectures (--n-archs) or one family in-process (--proxies)", file=sys.stderr)
     return 0
 
 
@@ -120,9 +125,17 @@ def cmd_data(a) -> int:
             rebuilt.to_csv(a.out, index=False)
             print(f"rebuilt table written to {a.out}")
         return 0 if diffs.empty else 1
+    from aznas_core.data import data_dirs, locate
+
+    dirs = data_dirs()
+    print("data folders, searched in order: "
+          + ", ".join(f"{d}{'' if d.is_dir() else ' (does not exist)'}" for d in dirs))
     report = verify_all()
     for rel, status in report.items():
-        print(f"{'OK  ' if status == 'ok' else 'FAIL'} {rel}" + ("" if status == "ok" else f"\n     {status}"))
+        where = locate(rel) if status == "ok" else None
+        print(f"{'OK  ' if status == 'ok' else 'FAIL'} {rel}"
+              + (f"  (from {where})" if where else "")
+              + ("" if status == "ok" else f"\n     {status}"))
     return 0 if all(s == "ok" for s in report.values()) else 1
 
 
@@ -182,6 +195,28 @@ def cmd_train(a) -> int:
     return 0
 
 
+def cmd_proxies(a) -> int:
+    """`aznas proxies`: every registered proxy, what it measures, needs and costs."""
+    import pandas as pd
+
+    from aznas_core.proxies.registry import list_proxies
+
+    frame = list_proxies()
+    if a.format == "csv":
+        print(frame.to_csv(index=False), end="")
+        return 0
+    if a.format == "json":
+        print(frame.to_json(orient="records"))
+        return 0
+    cols = ["name", "family", "kind", "relative_cost", "variants", "needs", "description"]
+    with pd.option_context("display.max_colwidth", None, "display.width", 250):
+        print(frame[cols].to_string(index=False))
+    print("\nsign: every proxy is oriented larger-is-better. relative_cost: median ms per NB201 "
+          "architecture relative to AZ-NAS (data/timing/nb201-cifar10-cpu.csv). Python: "
+          "aznas_core.list_proxies()")
+    return 0
+
+
 def cmd_book(a) -> int:
     from aznas_core.book import build_book
 
@@ -189,6 +224,8 @@ def cmd_book(a) -> int:
 
 
 def main(argv=None) -> int:
+    from aznas_core.proxies import PROXIES
+
     p = argparse.ArgumentParser(prog="aznas", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -205,7 +242,9 @@ def main(argv=None) -> int:
                              "pytorch_default, standard_normal")
         sp.add_argument("--seed", type=int, default=0)
         sp.add_argument("--resolution", type=int, default=None,
-                        help="input size (default: the dataset's; e.g. 32 for ImageNet16-120)")
+                        help="input size (default: the dataset's own: 32 for cifar10 and "
+                             "cifar100, 16 for ImageNet16-120; the paper's ImageNet16-120 "
+                             "numbers, and the README's, are at --resolution 32)")
         sp.add_argument("--inputs", default="synthetic_cifar10",
                         help="source of the batches the authors took from the training set: "
                              "synthetic_cifar10 (default; the blog's labelled substitute), "
@@ -215,7 +254,10 @@ def main(argv=None) -> int:
                         help="aznas (the AZ-NAS authors' harness) or zc (zero-cost-nas/NASLib)")
         sp.add_argument("--device", default="cpu", help="cpu (default) or cuda")
         sp.add_argument("--proxies", default=proxies_default,
-                        help="comma-separated proxy names")
+                        help="comma-separated proxy names"
+                             + (f" (default {proxies_default})" if proxies_default else "")
+                             + f": {', '.join(sorted(PROXIES))}; `aznas proxies` describes "
+                               "each")
 
     s = sub.add_parser("score", help="score one cell (NAS-Bench-201, or TransNAS-Bench-101 "
                                      "micro with --space tnb101_micro); prints JSON")
@@ -238,6 +280,8 @@ def main(argv=None) -> int:
     s.add_argument("--chunk-size", type=int, default=250)
     s.add_argument("--repair", action="store_true",
                    help="move corrupted shards aside (*.corrupt) and recompute what they held")
+    s.add_argument("--cache-root", default=None, metavar="DIR",
+                   help="the scores cache to fill (default: the project's data/scores)")
     s.set_defaults(func=cmd_sweep)
 
     s = sub.add_parser("bench", help="ms per architecture on this machine: the AZ-NAS sweep, or "
@@ -284,6 +328,11 @@ def main(argv=None) -> int:
     s.add_argument("--root", default=None, help="history folder (default data/searches)")
     s.set_defaults(func=cmd_search)
 
+    s = sub.add_parser("proxies", help="list every registered proxy: family, what it "
+                                       "measures, what it needs, sign, relative cost, variants")
+    s.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    s.set_defaults(func=cmd_proxies)
+
     s = sub.add_parser("book", help="execute every notebook with papermill and build the book")
     s.add_argument("--no-execute", action="store_true", help="build from executed notebooks")
     s.set_defaults(func=cmd_book)
@@ -319,11 +368,36 @@ def main(argv=None) -> int:
     s.set_defaults(func=cmd_train)
 
     a = p.parse_args(argv)
+    import warnings
+
+    formatwarning = warnings.formatwarning
+    warnings.formatwarning = _one_line_warning  # restored on return
     try:
         return a.func(a)
     except ValueError as e:
         print(f"aznas: error: {e}", file=sys.stderr)
         return 2
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        resolution = getattr(a, "resolution", None)
+        if resolution is not None and any(w in first.lower() for w in _SIZE_WORDS):
+            print(f"aznas: error: the network cannot run at --resolution {resolution} ({first}); "
+                  "use a larger input (default: the dataset's own, 32 for cifar10 and "
+                  "cifar100, 16 for ImageNet16-120)",
+                  file=sys.stderr)
+            return 2
+        raise
+    finally:
+        warnings.formatwarning = formatwarning
+
+
+def _one_line_warning(message, category, filename, lineno, line=None):
+    return f"aznas: warning: {message}\n"
+
+
+#: torch's messages for an input too small for a network's downsampling
+_SIZE_WORDS = ("output size is too small", "kernel size can't be greater", "spatial element",
+               "input size", "padding should be")
 
 
 if __name__ == "__main__":

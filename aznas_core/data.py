@@ -1,12 +1,15 @@
 """Where external benchmark data lives, and checksum verification.
 
 Resolution order: `$AZNAS_DATA_DIR`, then `data/external/` in the project, then
-`../shared/data` beside the project. Files are never copied into this repository.
+`../shared/data` beside the project (an `AZNAS_DATA_DIR` that does not exist is warned about;
+`aznas data` prints the folders and which one each file came from). Files are never copied
+into this repository.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -64,12 +67,31 @@ class DataError(RuntimeError):
     """Missing or corrupted external data."""
 
 
+_warned_missing: set[str] = set()
+
+
 def data_dirs() -> list[Path]:
+    """The folders searched, in order. An `AZNAS_DATA_DIR` that is not a directory is
+    searched in vain: warned about once (a typo would otherwise silently fall through)."""
     dirs = []
-    if os.environ.get("AZNAS_DATA_DIR"):
-        dirs.append(Path(os.environ["AZNAS_DATA_DIR"]))
+    env = os.environ.get("AZNAS_DATA_DIR")
+    if env:
+        dirs.append(Path(env))
+        if not Path(env).is_dir() and env not in _warned_missing:
+            _warned_missing.add(env)
+            warnings.warn(f"AZNAS_DATA_DIR={env} is not a directory; searching the other data "
+                          f"folders instead (unset it or point it at the folder holding nb201/, "
+                          f"natural_images/, zc_suite/)", UserWarning, stacklevel=2)
     dirs += [PROJECT_ROOT / "data" / "external", PROJECT_ROOT.parent / "shared" / "data"]
     return dirs
+
+
+def locate(relpath: str) -> Path | None:
+    """The data folder that holds `relpath` (the first of `data_dirs`), or None."""
+    for d in data_dirs():
+        if (d / relpath).is_file():
+            return d
+    return None
 
 
 def sha256(path: Path) -> str:

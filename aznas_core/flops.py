@@ -15,6 +15,8 @@ per image:
 * batch normalization: 3 per output element;
 * plus a fixed offset per input resolution (1,088 at 32x32, 576 at 16x16).
 
+`model_complexity(model, x)` applies the NATS convention to any model at any resolution.
+
 The per-resolution offset is the same for every architecture, so it never changes a ranking; we
 determined it from the fixture and could not attribute it to a specific layer. The legacy
 count ranks architectures differently (pooling edges cost FLOPs but no parameters): used as
@@ -85,3 +87,40 @@ def count_costs(model: nn.Module, resolution: int) -> tuple[float, float, float]
     total += RESOLUTION_OFFSET[resolution]
     params = sum(p.numel() for p in model.parameters())
     return macs / 1e6, params / 1e6, total / 1e6
+
+
+def model_complexity(model: nn.Module, x) -> dict[str, float]:
+    """{'mflops': ..., 'mparams': ...} of any `model` for one image of `x`'s size (`x`: an
+    input batch, or an int r for one r x r RGB image), at any resolution, with the NATS /
+    AZ-NAS authors' convention of `count_costs` (what AZ-NAS's complexity proxy ranks):
+    convolution multiply-accumulates plus linear in*out + out, through the same eval-mode
+    probe (`probe_forward`). A Linear applied to several rows per image (a ViT's tokens)
+    counts every row; only `nn.Conv2d` / `nn.Linear` module calls are seen (functional
+    projections, e.g. inside `nn.MultiheadAttention`, and attention's matrix products are
+    not). #Params: every parameter. The model's mode is restored; nothing else
+    is touched (eval mode does not update BatchNorm statistics)."""
+    if isinstance(x, int):
+        x = torch.zeros(1, 3, x, x)
+    else:
+        x = x[:1].detach()
+    macs = 0
+
+    def hook(module, inputs, output):
+        nonlocal macs
+        per_image = output[0]
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            macs += kh * kw * module.in_channels // module.groups * per_image.numel()
+        elif isinstance(module, nn.Linear):
+            rows = per_image.numel() // module.out_features
+            macs += rows * module.in_features * module.out_features
+            if module.bias is not None:
+                macs += rows * module.out_features
+    was = {m: m.training for m in model.modules()}  # per module (probe_forward: the root's)
+    try:
+        probe_forward(model, x, hook, (nn.Conv2d, nn.Linear))
+    finally:
+        for m, flag in was.items():
+            m.training = flag
+    params = sum(p.numel() for p in model.parameters())
+    return {"mflops": macs / 1e6, "mparams": params / 1e6}

@@ -131,7 +131,7 @@ def test_unknown_proxies_and_missing_inputs_are_rejected():
     with pytest.raises(ValueError, match="need labels"):
         score_model(small_cnn(), x, proxies=["snip"])
     with pytest.raises(ValueError, match="architecture string"):
-        score_model(small_cnn(), x, proxies=["flops"])
+        score_model(small_cnn(), x, proxies=["flops_legacy"])
 
 
 @pytest.mark.parametrize("proxy", ["naswot", "synflow"])

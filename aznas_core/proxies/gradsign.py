@@ -9,7 +9,9 @@ How, not what: the authors run B forwards and B backwards of one sample each. A 
 in train-mode BatchNorm is normalised over its own H x W, i.e. instance normalisation; with
 BatchNorm switched to that (`per_sample_normalization`) the samples of one batched forward no
 longer interact, and one backward plus layer hooks yields every per-sample weight gradient
-(`aznas_core.proxies.jacobians`). `method='vmap'` is the torch.func reference
+(`aznas_core.proxies.jacobians`). A BatchNorm2d reached by a 1x1 map (a zoo model at a
+small resolution) cannot normalise one sample: a one-line ValueError asks for a larger input
+(no fallback: any other normalisation would be a different proxy). `method='vmap'` is the torch.func reference
 (`vmap(grad(loss))` over samples, any model); tests check both against the authors' loop.
 """
 from __future__ import annotations
@@ -136,7 +138,15 @@ def gradsign(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device=None,
         raise ValueError(f"reduction must be one of {[*REDUCTIONS, 'both']}, got {reduction!r}")
     if device is not None:
         model, x, y = model.to(device), x.to(device), y.to(device)
-    sums = sign_sum(model, x, y, method)
+    try:
+        sums = sign_sum(model, x, y, method)
+    except ValueError as e:
+        if "spatial element" not in str(e) and "value per channel" not in str(e):
+            raise
+        raise ValueError(
+            "gradsign: a train-mode BatchNorm sees a 1x1 feature map, and a sample alone (as "
+            "GradSign scores each) has nothing to normalise over there (the authors' loop "
+            "fails the same way): use a larger input resolution") from None
     flat = torch.cat([s.reshape(-1) for s in sums.values()]).abs()
     out = {"mean": float(torch.nanmean(flat)), "sum": float(torch.nansum(flat.double()))}
     out = {k: -math.inf if math.isnan(v) else v for k, v in out.items()}

@@ -3,7 +3,9 @@
 For every call of every `nn.ReLU` module, x = (ReLU input > 0) per sample (B x D) and
 K += x x^T + (1 - x)(1 - x)^T (the number of units on which two samples agree); one forward;
 score = log|det K| (sign discarded). Codes of ops on dead edges count too, as in the
-authors' network (so the network is never pruned).
+authors' network (so the network is never pruned). A model without `nn.ReLU` modules (ReLU6,
+GELU, SiLU) raises a one-line ValueError instead of returning -inf; a kernel that is singular
+although codes exist (samples with identical codes) stays -inf, a genuine degenerate value.
 
 * ``naswot``: the AZ-NAS harness (a ZenNAS port): Gaussian batch, Kaiming fan-in init.
 * ``nwot``: NASLib's version: the data batch (`Config.inputs`), PyTorch's default init
@@ -26,15 +28,23 @@ from aznas_core.proxies.gradient import INITS
 
 
 def code_kernel(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """K (B x B, float64) accumulated over every ReLU call of one forward."""
+    """K (B x B, float64) accumulated over every ReLU call of one forward. A model whose
+    forward calls no `nn.ReLU` module has no codes (K = 0, log|det K| = -inf): ValueError."""
     b = len(x)
     k = torch.zeros(b, b, dtype=torch.float64, device=x.device)
+    calls = []
 
     def hook(m, args, out):
+        calls.append(1)
         s = (args[0].detach().reshape(b, -1) > 0).to(torch.float32) * 2 - 1
         k.add_(((s @ s.T).double() + s.shape[1]) / 2)
 
     forward_with_relu_hooks(model, x, hook)
+    if not calls:
+        raise ValueError(
+            f"naswot/nwot: {type(model).__name__} runs no nn.ReLU module, so there are no ReLU "
+            "codes (the score would be a meaningless -inf); ReLU6, GELU, SiLU and functional "
+            "relu calls are not read: use a model with nn.ReLU modules or another proxy")
     return k
 
 

@@ -9,6 +9,7 @@ so the same code scores a search space's cells (`aznas_core.scoring`) and a user
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
@@ -29,7 +30,8 @@ class Batch:
     noise, noise2: Gaussian batches (B, 3, R, R); x, y, x2, y2: batches of the configured
     input source (labels None when unlabelled); `generator(stream)` gives further seeded
     randomness (Rademacher vectors, random labels); `pre_gap`: the module whose input is the
-    feature map before global pooling (Zen).
+    feature map before global pooling (Zen; `'<module>:output'` reads a module's output;
+    None: detected, `aznas_core.proxies.zen.find_pooling`).
     """
 
     noise: torch.Tensor | None = None
@@ -40,7 +42,7 @@ class Batch:
     y2: torch.Tensor | None = None
     seed: int = 0
     arch: str = ""
-    pre_gap: str = "pool"
+    pre_gap: str | None = "pool"
     device: str = "cpu"
 
     def generator(self, stream: str) -> torch.Generator:
@@ -203,9 +205,12 @@ def check_proxies(proxies, cfg: Config | None = None) -> tuple[str, ...]:
         raise ValueError(f"{sets} rank a set of architectures (rank sum of "
                          f"{[SET_PROXIES[p][0] for p in sets]}): score the parts, then use "
                          f"aznas_core.aggregate")
+    if not proxies:
+        raise ValueError(f"no proxy requested; available: {sorted(PROXIES)} "
+                         "(`aznas proxies` or aznas_core.list_proxies() describes each)")
     unknown = [p for p in proxies if p not in PROXIES]
-    if unknown or not proxies:
-        raise ValueError(f"unknown proxy {unknown or proxies}; available: {sorted(PROXIES)}")
+    if unknown:
+        raise ValueError(unknown_proxies_message(unknown))
     if cfg is not None:
         for p in proxies:
             fam = FAMILIES[PROXIES[p].family]
@@ -223,3 +228,98 @@ def families_of(proxies) -> dict[str, tuple[str, ...]]:
     for p in proxies:
         out.setdefault(PROXIES[p].family, []).append(p)
     return {f: tuple(ps) for f, ps in out.items()}
+
+
+def suggest(name: str, known=None) -> list[str]:
+    """Registered names close to `name`: a case-insensitive exact match first ('Synflow' ->
+    'synflow'), then `difflib` close matches (at most three)."""
+    known = sorted(PROXIES) + sorted(SET_PROXIES) if known is None else list(known)
+    by_lower = {k.lower(): k for k in known}
+    folded = str(name).lower().replace("-", "_").replace(" ", "_")
+    if folded in by_lower:
+        return [by_lower[folded]]
+    close = difflib.get_close_matches(folded, list(by_lower), n=3, cutoff=0.6)
+    return [by_lower[c] for c in close]
+
+
+def unknown_proxies_message(unknown) -> str:
+    """One line: the unknown names, what each may have meant, where the list is."""
+    hints = []
+    for u in unknown:
+        s = suggest(u)
+        hints.append(f"{u!r} (did you mean {' or '.join(repr(x) for x in s)}?)" if s
+                     else repr(u))
+    return (f"unknown proxy {', '.join(hints)}; available: {sorted(PROXIES)} "
+            "(`aznas proxies` or aznas_core.list_proxies() describes each)")
+
+
+#: What a proxy needs of a user's model besides the batch (`list_proxies`, `score_model`).
+MODEL_NEEDS = {
+    "expressivity": "primary blocks (blocks=)",
+    "progressivity": "primary blocks (blocks=, at least two; CNN features: the authors omit "
+                     "it for ViTs)",
+    "trainability": "primary blocks (blocks=, at least two)",
+    "naswot": "nn.ReLU modules", "nwot": "nn.ReLU modules",
+    "linear_region": "nn.ReLU modules with 4-D inputs",
+    "zen": "a global pooling module (pooling=, auto-detected: pool, avgpool, global_pool)",
+    "gradsign": "train-mode BatchNorm2d maps larger than 1x1 (one sample alone is normalised "
+                "over its H x W)",
+    "gradsign_sum": "train-mode BatchNorm2d maps larger than 1x1 (one sample alone is "
+                    "normalised over its H x W)",
+    "complexity": "an architecture string (or a model: aznas_core.flops.model_complexity)",
+    "flops": "an architecture string (or a model: aznas_core.flops.model_complexity)",
+    "params": "an architecture string (or a model: aznas_core.flops.model_complexity)",
+    "flops_legacy": "an NB201 architecture string",
+}
+#: Median ms per NB201 architecture (CIFAR-10, batch 64, one CPU thread) relative to AZ-NAS's
+#: E, P, T and C, from the same-run timing table data/timing/nb201-cifar10-cpu.csv (`aznas
+#: bench --table1`); the families Table 1 does not time carry an estimate noted in words.
+RELATIVE_COST = {
+    "aznas": 1.0, "synflow": 0.34, "zen": 0.90, "naswot": 0.95, "nwot": 0.95,
+    "gradient": 1.2, "zico": 2.1, "gradsign": 2.65, "grasp": 7.1, "tenas": 40.5,
+    "l2_norm": 0.0, "architecture": 0.0,
+}
+_COST_NOTES = {"nwot": "as naswot (same kernel, data batch)",
+               "gradient": "grad_norm 1.19, snip 1.21 (one labelled pass for all six)",
+               "l2_norm": "weights only: no forward (not timed)",
+               "architecture": "closed form: no network",
+               "tenas": "ntk's B backward passes; linear_region alone is one forward"}
+_NEED_WORDS = {"noise": "Gaussian batch", "noise2": "second Gaussian batch",
+               "data": "data batch", "data2": "second data batch", "labels": "labels"}
+
+
+def list_proxies():
+    """Every registered proxy as a tidy `pandas.DataFrame`, one row each: name, family,
+    description, needs (inputs under the default variant, then what a model must have),
+    sign (+1: larger is better, as every registered proxy is oriented), relative_cost
+    (`RELATIVE_COST`), cost_note, variants (the variants whose computations differ), kind
+    ('network': computed on a model; 'architecture': counted from an architecture string;
+    'set': a rank combination over a set of architectures)."""
+    import pandas as pd
+
+    cfg = Config()
+    rows = []
+    for name, proxy in PROXIES.items():
+        fam = FAMILIES[proxy.family]
+        if fam.kind == "network":
+            needs = [_NEED_WORDS[n] for n in sorted(fam.needs(cfg, [name]), key=list(NEEDS_ORDER).index)]
+            if not needs:
+                needs = ["weights only" + (" (all-ones input)" if name == "synflow" else "")]
+        else:
+            needs = []
+        if name in MODEL_NEEDS:
+            needs.append(MODEL_NEEDS[name])
+        rows.append(dict(name=name, family=proxy.family, description=proxy.description,
+                         needs="; ".join(needs), sign=1,
+                         relative_cost=RELATIVE_COST.get(proxy.family, float("nan")),
+                         cost_note=_COST_NOTES.get(proxy.family, "data/timing/nb201-cifar10-cpu.csv"),
+                         variants=",".join(fam.variants), kind=fam.kind))
+    for name, (parts, desc) in SET_PROXIES.items():
+        rows.append(dict(name=name, family="set", description=desc,
+                         needs="scores of " + ", ".join(parts) + " over a set of architectures",
+                         sign=1, relative_cost=RELATIVE_COST.get("tenas", float("nan")),
+                         cost_note="its parts' cost", variants="aznas", kind="set"))
+    return pd.DataFrame(rows)
+
+
+NEEDS_ORDER = ("noise", "noise2", "data", "data2", "labels")

@@ -280,6 +280,11 @@ def main(argv=None):
     ap.add_argument("--reverse", action="store_true",
                     help="work from the last architecture (a second process, own values file)")
     args = ap.parse_args(argv)
+    if not (args.authors / "NB201" / "ZeroShotProxy").is_dir():
+        print(f"authors: error: {args.authors} holds no NB201/ZeroShotProxy/ (the AZ-NAS "
+              "authors' code); extract it first: git -C <mirror of cvlab-yonsei/AZ-NAS> archive "
+              "HEAD NB201 | tar -x -C /tmp/authors_aznas", file=sys.stderr)
+        return 2
     sys.path.insert(0, str(args.authors / "NB201"))
     families = [f for f in args.families.split(",") if f in THEIRS and THEIRS[f][1] in FAMILIES]
     cfg = Config(dataset=args.dataset)
@@ -317,4 +322,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
