@@ -242,9 +242,9 @@ def score_model(model: nn.Module, inputs: torch.Tensor, blocks: Blocks | None = 
             if len(others) == len(proxies):
                 return {p: values[p] for p in proxies}
             if blocks is None:
-                raise ValueError("expressivity, progressivity and trainability need blocks= (module "
-                                 "names in execution order; aznas_core.suggest_blocks(model) "
-                                 "proposes them)")
+                raise ValueError("expressivity, progressivity and trainability need blocks= "
+                                 "(module names in execution order; "
+                                 "aznas_core.suggest_blocks(model) proposes them)")
             values.update(_block_scores(model, inputs, blocks, proxies, generator, mode))
             return {p: values[p] for p in proxies}
     finally:

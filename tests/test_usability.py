@@ -18,7 +18,7 @@ import aznas_core
 from aznas_core import cli, nb201, score, score_model
 from aznas_core.config import Config
 from aznas_core.proxies import PROXIES
-from aznas_core.proxies.registry import check_proxies, list_proxies
+from aznas_core.proxies.registry import check_proxies
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCH = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|"
@@ -82,7 +82,8 @@ class InvertedResidual(nn.Module):
         super().__init__()
         hidden = c_in * expand
         self.use_res_connect = stride == 1 and c_in == c_out
-        self.conv = nn.Sequential(conv_bn(c_in, hidden, 1), conv_bn(hidden, hidden, 3, stride, hidden),
+        self.conv = nn.Sequential(conv_bn(c_in, hidden, 1),
+                                  conv_bn(hidden, hidden, 3, stride, hidden),
                                   conv_bn(hidden, c_out, 1, act=False))
 
     def forward(self, x):

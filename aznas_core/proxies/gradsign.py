@@ -11,8 +11,9 @@ BatchNorm switched to that (`per_sample_normalization`) the samples of one batch
 longer interact, and one backward plus layer hooks yields every per-sample weight gradient
 (`aznas_core.proxies.jacobians`). A BatchNorm2d reached by a 1x1 map (a zoo model at a
 small resolution) cannot normalise one sample: a one-line ValueError asks for a larger input
-(no fallback: any other normalisation would be a different proxy). `method='vmap'` is the torch.func reference
-(`vmap(grad(loss))` over samples, any model); tests check both against the authors' loop.
+(no fallback: any other normalisation would be a different proxy). `method='vmap'` is the
+torch.func reference (`vmap(grad(loss))` over samples, any model); tests check both against
+the authors' loop.
 """
 from __future__ import annotations
 

@@ -302,7 +302,8 @@ def list_proxies():
     for name, proxy in PROXIES.items():
         fam = FAMILIES[proxy.family]
         if fam.kind == "network":
-            needs = [_NEED_WORDS[n] for n in sorted(fam.needs(cfg, [name]), key=list(NEEDS_ORDER).index)]
+            needs = [_NEED_WORDS[n]
+                     for n in sorted(fam.needs(cfg, [name]), key=list(NEEDS_ORDER).index)]
             if not needs:
                 needs = ["weights only" + (" (all-ones input)" if name == "synflow" else "")]
         else:
@@ -312,7 +313,8 @@ def list_proxies():
         rows.append(dict(name=name, family=proxy.family, description=proxy.description,
                          needs="; ".join(needs), sign=1,
                          relative_cost=RELATIVE_COST.get(proxy.family, float("nan")),
-                         cost_note=_COST_NOTES.get(proxy.family, "data/timing/nb201-cifar10-cpu.csv"),
+                         cost_note=_COST_NOTES.get(proxy.family,
+                                                   "data/timing/nb201-cifar10-cpu.csv"),
                          variants=",".join(fam.variants), kind=fam.kind))
     for name, (parts, desc) in SET_PROXIES.items():
         rows.append(dict(name=name, family="set", description=desc,
