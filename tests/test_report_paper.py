@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aznas_core import metrics, report
+from aznas_core import aggregate, metrics, report
 from aznas_core.benchmarks.nb201 import ground_truth
 from aznas_core.report.methods import Method
 
@@ -258,3 +258,102 @@ def test_table4_verdict_and_wide_table():
     assert list(w.columns[:4]) == ["CIFAR-10 reported", "CIFAR-10 reproduced", "CIFAR-10 95% CI", "CIFAR-10 delta"]
     assert w.loc[(2, "E+T NL"), "CIFAR-100 reproduced"] == 0.79
     assert w.loc[(1, "E"), "CIFAR-100 95% CI"] == "[0.400, 0.600]"
+
+
+# ------------------------------------------------------- Tables 8 and 9: one choice varied
+
+def test_config_table_and_verdict_on_the_committed_caches():
+    """Tables 8 and 9 through `config_table` / `table9` on the committed caches equal
+    results/table8.csv and results/table9.csv (CIFAR-10 only, without the CIs, to stay fast)."""
+    from aznas_core.reported import reported
+
+    complexity = report.dataset_complexity(["cifar10"])
+    inits = {"kaiming_fan_in": "Kaiming normal (fan-in)", "uniform": None}
+    paper = reported("P-T8")
+    labels = dict(zip(["kaiming_fan_in", "kaiming_fan_out", "xavier_normal", "normal", "uniform"],
+                      dict.fromkeys(paper["label"])))
+    net, missing, partial, common = report.cached_configurations(
+        {i: {"init": i} for i in inits}, 1000, seed=0, batch_size=64, resolution=32)
+    assert not missing and not partial
+    t8 = report.config_table(net, common, labels, paper[paper["dataset"] == "cifar10"], complexity, n_boot=0)
+    committed = pd.read_csv(report.RESULTS_DIR / "table8.csv").query("dataset == 'cifar10'").reset_index(drop=True)
+    done = t8.dropna(subset=["reproduced"]).reset_index(drop=True)
+    assert done["label"].tolist() == [labels["kaiming_fan_in"], labels["uniform"]]
+    want = committed[committed["label"].isin(done["label"])].reset_index(drop=True)
+    np.testing.assert_allclose(done["reproduced"], want["reproduced"], atol=6e-5)
+    # the rows not computed here keep the paper's value and empty cells
+    assert t8["reproduced"].isna().sum() == 3 and t8["reported"].notna().all()
+    net, _, _, common = report.cached_configurations({b: {"batch_size": b} for b in (8, 64)}, 1000,
+                                                     init="kaiming_fan_in", seed=0, resolution=32)
+    t9 = report.table9(net, common, complexity, n_boot=0).dropna(subset=["reproduced"]).reset_index(drop=True)
+    committed = pd.read_csv(report.RESULTS_DIR / "table9.csv").query("dataset == 'cifar10'")
+    committed = committed[committed["batch_size"].isin([8, 64])].reset_index(drop=True)
+    assert t9["batch_size"].tolist() == ["8", "64"] and (t9["n_archs"] == committed["n_archs"]).all()
+    for c in ("reported", "reproduced", "delta", "ms_per_arch", "reported_ms_per_arch"):
+        np.testing.assert_allclose(t9[c].astype(float), committed[c], atol=6e-5, err_msg=c)
+    v = report.config_verdict(t9.rename(columns={"batch_size": "label"}), len(common), "batch size", prefix="batch ")
+    assert v.startswith("2 of 2 cells are within 0.02 of the paper on 1,042 architectures")
+
+
+def test_config_verdict_counts_and_names_the_worst():
+    t = pd.DataFrame({"label": ["a", "a", "b", "b"], "dataset": ["cifar10", "cifar100"] * 2,
+                      "reported": [0.7, 0.7, 0.7, 0.7], "reproduced": [0.71, 0.65, np.nan, 0.7]})
+    t["delta"] = t["reproduced"] - t["reported"]
+    assert report.config_verdict(t, 10, "x") == ("2 of 4 cells are within 0.02 of the paper on 10 "
+                                                 "architectures; the largest |delta| is 0.050 (a, CIFAR-100).")
+    assert report.config_verdict(t.assign(reproduced=np.nan), 0, "scheme") == "No scheme is computed yet."
+
+
+# --------------------------------------------------------------------------------- Table 2
+
+def test_pooled_curves_and_table2_verdict():
+    rng = np.random.default_rng(0)
+    keys = list(report.SEARCH_KEYS)
+    evo = pd.DataFrame(rng.normal(size=(6, 4)) + 1.0, columns=keys)   # better on every proxy
+    walk = pd.DataFrame(rng.normal(size=(6, 4)) - 1.0, columns=keys)
+    pools, curves = report.pooled_curves({450e6: evo}, {450e6: walk})
+    pool = pools[450e6]
+    assert len(pool) == 12 and pool["search"].value_counts().tolist() == [6, 6]
+    assert pool["pooled"].tolist() == pytest.approx(aggregate.nonlinear(pool, keys).tolist())
+    c = curves[450e6]
+    assert list(c) == ["evolution (Algorithm 1)", "random-walk (no selection)"]
+    assert (np.diff(c["evolution (Algorithm 1)"]) >= 0).all()  # best so far: non-decreasing
+    assert c["evolution (Algorithm 1)"][-1] == pool["pooled"][:6].max()
+    found = pd.DataFrame({"budget": ["450M"], "flops_reported_counter": [405e6]})
+    paper = pd.DataFrame({"reported FLOPs (M)": [462.0]}, index=["450M"])
+    v = report.table2_verdict(found, paper, curves, 6)
+    assert v.startswith(f"Selection beats no selection at {int(c['evolution (Algorithm 1)'][-1] > c['random-walk (no selection)'][-1])} of 1 budgets")
+    assert "use 90% of their budgets (reported counter), the paper's 103%." in v
+
+
+def test_table2_found_from_the_committed_histories():
+    from aznas_core import search
+
+    hist = {b: search.load(report.search_config(b)) for b in (450e6, 600e6)}
+    found = report.table2_found(hist)
+    committed = pd.read_csv(report.RESULTS_DIR / "table2.csv").head(2)
+    assert found["budget"].tolist() == ["450M", "600M"] and found["arch"].tolist() == committed["arch"].tolist()
+    for c in ("flops_budget_counter", "flops_reported_counter", "params", "aggregated_score", "search_seconds"):
+        np.testing.assert_allclose(found[c].astype(float), committed[c], rtol=1e-6, atol=6e-5, err_msg=c)
+    assert (found["flops_budget_counter"] <= [450e6, 600e6]).all()
+    cost = report.search_cost(found, hist)
+    assert cost["ms_per_candidate"].tolist() == pytest.approx([1e3 * h["seconds"].median() for h in hist.values()])
+    assert cost["paper_gpu_days"].tolist() == [0.4, 0.6]
+
+
+# --------------------------------------------------------------------------------- Figure 9
+
+def test_fig9_picks_and_claims_equal_the_committed_results():
+    frame, picks = report.fig9_picks("ImageNet16-120", 32)
+    committed = pd.read_csv(report.RESULTS_DIR / "fig9_picks.csv").query("resolution == 32").reset_index(drop=True)
+    assert picks["arch"].tolist() == committed["arch"].tolist() and len(frame) == 1042
+    np.testing.assert_allclose(picks["pct_AZ-NAS"], committed["pct_AZ-NAS"], atol=6e-4)
+    # each chooser's #1 is the highest-scored architecture of the subset: percentile 100
+    top = picks[picks["pick"] == 1].set_index("chooser")
+    for name in report.FIG9_CHOOSERS:
+        assert top.loc[name, f"pct_{name}"] == pytest.approx(100.0)
+    claims, bars = report.fig9_claims(frame, picks)
+    c = pd.read_csv(report.RESULTS_DIR / "fig9.csv")
+    assert claims["holds"].tolist() == c["holds"].tolist()
+    np.testing.assert_allclose(claims["value"], c["value"], atol=6e-5)
+    assert bars["C10"] == pytest.approx(np.percentile(frame["cifar10"], 90))

@@ -36,6 +36,8 @@ from aznas_core.report.paper import (SEARCH_KEYS, plot_convergence, plot_mbv2_ar
 from aznas_core.report.paper import (cached_configurations, config_table,  # noqa: F401
                                      config_verdict, dataset_complexity, frames_for,
                                      plot_config_table, plot_table9, table9)
+from aznas_core.report.paper import (ACCURACY_COLUMNS, FIG9_CHOOSERS, fig9_claims,  # noqa: F401
+                                     fig9_picks, plot_fig9)
 from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # noqa: F401
                                     AZNAS_ROWS, CORRELATION_COLUMNS, RESNET18_BLOCKS,
                                     TABLE3_TASKS, BlogCorrelations, BlogProfiles, BlogTable1,

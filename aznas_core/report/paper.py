@@ -1031,6 +1031,7 @@ def config_table(net: dict, common, labels: dict, paper: pd.DataFrame, complexit
             .assign(label=labels[k]) for k in net]
     table = compare(paper, pd.concat(rows, ignore_index=True))
     table = table[["row", "label", "dataset", "reported", "reproduced", "delta", "ci_low", "ci_high", "n_archs"]]
+    table = table[table["dataset"].isin(datasets)].copy()  # the paper's other datasets: not asked for
     table["n_archs"] = table["n_archs"].astype("Int64")  # empty where not scored yet
     return table.sort_values(["row", "dataset"], key=lambda s: s.map(datasets.index) if s.name == "dataset" else s,
                              ignore_index=True)
@@ -1129,5 +1130,113 @@ def plot_table9(table: pd.DataFrame, n_common: int):
     ax2.legend(fontsize=8)
     ax2.grid(alpha=0.3)
     fig.suptitle("Table 9: batch size")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- Figure 9
+
+#: Figure 9's choosers: each AZ-NAS proxy alone and the full aggregate.
+FIG9_CHOOSERS = {"E": "E", "P": "P", "T": "T", "C": "C", "AZ-NAS": "E+P+T+C NL"}
+ACCURACY_COLUMNS = {"C10": "cifar10", "C100": "cifar100", "IN16": "ImageNet16-120"}
+
+
+def fig9_picks(dataset: str, resolution: int, seed: int = 0, top_k: int = 3, subset=None,
+               choosers=FIG9_CHOOSERS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Figure 9: the top-`top_k` cells of each chooser among `subset` (default: the 1,042 of
+    Fig. 4, `uniform_subset`), scored on `dataset` with E, P, T at `resolution`; each pick with
+    its accuracy on the three datasets and its percentile under every chooser. Returns (the
+    subset's frame with every accuracy, the picks)."""
+    from aznas_core import sweep
+    from aznas_core.benchmarks.nb201 import uniform_subset
+
+    from aznas_core.report.common import PROXY_LETTERS, combination_scores
+
+    subset = uniform_subset() if subset is None else subset
+    f = sweep.scores(dataset=dataset, proxies=list(PROXY_LETTERS.values()), seed=seed, resolution=resolution)
+    f = sweep.with_ground_truth(f[f["index"].isin(subset)], None).reset_index(drop=True)
+    if len(f) != len(subset):
+        raise ValueError(f"{resolution}x{resolution}: {len(f)} of {len(subset)} archs cached")
+    pct = pd.DataFrame({name: 100 * aggregate.ranks(combination_scores(f, label)) / len(f)
+                        for name, label in choosers.items()})
+    rows = []
+    for name, label in choosers.items():
+        score = combination_scores(f, label).to_numpy()
+        for k, i in enumerate(np.argsort(-score, kind="stable")[:top_k], start=1):
+            a = f.loc[i]
+            rows.append({"resolution": resolution, "chooser": name, "pick": k, "index": int(a["index"]),
+                         "arch": a["arch"], **{c: a[d] for c, d in ACCURACY_COLUMNS.items()},
+                         **{f"pct_{p}": pct.loc[i, p] for p in choosers}})
+    return f, pd.DataFrame(rows)
+
+
+def fig9_claims(frame: pd.DataFrame, picks: pd.DataFrame, percentile_bar: float = 90) -> tuple[pd.DataFrame, dict]:
+    """The paper's four observations on Figure 9's `picks` (one resolution): E prefers a single
+    3x3 convolution, C all-parametric cells, AZ-NAS's picks are above the `percentile_bar`th
+    accuracy percentile of `frame` on every dataset, no single proxy's all are. Returns (claims:
+    claim, value, holds; {dataset column: its accuracy bar})."""
+    from aznas_core import cells, nb201
+
+    def one_conv3x3(arch):
+        return [op for op in cells.live_ops(arch) if op.startswith("nor_conv")] == ["nor_conv_3x3"]
+
+    def all_parametric(arch):
+        return all(op.startswith("nor_conv") for op in nb201.parse(arch))
+
+    bars = {c: np.percentile(frame[d], percentile_bar) for c, d in ACCURACY_COLUMNS.items()}
+    high = picks.assign(high=[all(p[c] > bars[c] for c in ACCURACY_COLUMNS) for _, p in picks.iterrows()])
+    e_share = float(np.mean([one_conv3x3(a) for a in picks.loc[picks["chooser"] == "E", "arch"]]))
+    c_share = float(np.mean([all_parametric(a) for a in picks.loc[picks["chooser"] == "C", "arch"]]))
+    az_high = float(high.loc[high["chooser"] == "AZ-NAS", "high"].mean())
+    singles = [q for q in ("E", "P", "T", "C") if high.loc[high["chooser"] == q, "high"].all()]
+    claims = pd.DataFrame([
+        {"claim": "E prefers a single 3x3 conv (share of its top-3)", "value": e_share, "holds": e_share > 0.5},
+        {"claim": "C prefers all-parametric cells (share of its top-3)", "value": c_share, "holds": c_share > 0.5},
+        {"claim": f"AZ-NAS's picks are above the {percentile_bar}th percentile on every dataset (share)",
+         "value": az_high, "holds": az_high == 1.0},
+        {"claim": "no single proxy has all its picks above that percentile on every dataset",
+         "value": float(len(singles)), "holds": not singles},
+    ])
+    return claims, bars
+
+
+def plot_fig9(picks: pd.DataFrame, n_subset: int, resolution: int, choosers=FIG9_CHOOSERS):
+    """Figure 9: each chooser's picks drawn as cells (live edges solid, dead ones dashed), with
+    their accuracies and percentiles under every chooser. Returns the figure."""
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    from aznas_core import cells
+
+    short = {"nor_conv_3x3": "conv3x3", "nor_conv_1x1": "conv1x1", "skip_connect": "skip", "avg_pool_3x3": "pool"}
+    colours = {"input": "#7cc47f", "intermediate": "#7fb3e6", "output": "#f2d16b"}
+    pos = {0: (0.0, 0.0), 1: (1.0, 1.0), 2: (2.0, -1.0), 3: (3.0, 0.0)}
+
+    def draw_cell(ax, arch):
+        g = cells.cell_graph(arch)
+        nx.draw_networkx_nodes(g, pos, ax=ax, node_shape="s", node_size=380,
+                               node_color=[colours[g.nodes[n]["role"]] for n in g])
+        nx.draw_networkx_labels(g, pos, ax=ax, labels={0: "in", 1: "1", 2: "2", 3: "out"}, font_size=8)
+        for live, style, colour in ((True, "solid", "k"), (False, "dashed", "0.6")):
+            edges = [e for e in g.edges if g.edges[e]["live"] == live]
+            nx.draw_networkx_edges(g, pos, ax=ax, edgelist=edges, style=style, edge_color=colour,
+                                   node_shape="s", node_size=380, arrowsize=10,
+                                   connectionstyle="arc3,rad=0.15")
+            nx.draw_networkx_edge_labels(g, pos, ax=ax, font_size=7, font_color=colour,
+                                         edge_labels={e: short[g.edges[e]["op"]] for e in edges},
+                                         connectionstyle="arc3,rad=0.15", bbox=dict(alpha=0))
+        ax.set_xlim(-0.4, 3.4); ax.set_ylim(-1.5, 1.5); ax.axis("off")
+
+    top_k = int(picks["pick"].max())
+    fig, axes = plt.subplots(len(choosers), top_k, figsize=(3.7 * top_k, 2.9 * len(choosers)))
+    for row_axes, name in zip(axes, choosers):
+        for ax, (_, p) in zip(row_axes, picks[picks["chooser"] == name].iterrows()):
+            draw_cell(ax, p["arch"])
+            acc = " | ".join(f"{c} {p[c]:.2f}" for c in ACCURACY_COLUMNS)
+            pct = " ".join(f"{q[:2] if q != 'AZ-NAS' else 'AZ'} {p[f'pct_{q}']:.1f}%" for q in choosers)
+            ax.set_title(f"{name} #{p['pick']}", fontsize=10, fontweight="bold")
+            ax.text(0.5, -0.02, f"{acc}\n{pct}", transform=ax.transAxes, ha="center", va="top", fontsize=7)
+    fig.suptitle(f"Figure 9: top-{top_k} cells by each proxy and by AZ-NAS among {n_subset} archs "
+                 f"(proxies at {resolution}x{resolution})")
     fig.tight_layout()
     return fig
