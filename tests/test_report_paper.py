@@ -357,3 +357,23 @@ def test_fig9_picks_and_claims_equal_the_committed_results():
     assert claims["holds"].tolist() == c["holds"].tolist()
     np.testing.assert_allclose(claims["value"], c["value"], atol=6e-5)
     assert bars["C10"] == pytest.approx(np.percentile(frame["cifar10"], 90))
+
+
+# --------------------------------------------------------------------------------- Figure 7
+
+def test_fig7_claims_equal_the_committed_results():
+    f = report.fig7_pairs("ImageNet16-120", 32)
+    pairs = f["pairs"]
+    assert list(pairs.index) == f["labels"] and (pairs.to_numpy() == pairs.to_numpy().T).all()
+    s = f["scores"]
+    assert pairs.loc["Synflow", "Synflow"] == pytest.approx(metrics.kendall_tau(s["Synflow"], s["acc"]))
+    assert pairs.loc["Synflow", "s^E"] == pytest.approx(
+        metrics.kendall_tau(aggregate.nonlinear(s, ["Synflow", "s^E"]), s["acc"]))
+    claims = report.fig7_claims(pairs, f["best"], f["aznas_kt"], len(s))
+    committed = pd.read_csv(report.RESULTS_DIR / "fig7.csv")
+    assert claims["claim"].tolist() == committed["claim"].tolist()
+    assert claims["holds"].tolist() == committed["holds"].tolist()
+    np.testing.assert_allclose(claims["value"], committed["value"], atol=6e-5)
+    # a claim whose proxies are not all there is not tested
+    partial = report.fig7_claims(pairs.drop(index="s^T", columns="s^T"), f["best"], f["aznas_kt"], len(s))
+    assert partial["holds"].isna().tolist() == [False, False, True, False, False, True]

@@ -1240,3 +1240,102 @@ def plot_fig9(picks: pd.DataFrame, n_subset: int, resolution: int, choosers=FIG9
                  f"(proxies at {resolution}x{resolution})")
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------- Figure 7
+
+def fig7_pairs(dataset: str = IN16, resolution: int = 32, **config) -> dict:
+    """Figure 7: Kendall tau of every pair of Figure 6's methods combined by Eq. 12 (the
+    diagonal: the method alone) on the architectures that have every cached proxy, network
+    proxies at `resolution` (a family read at the other one where that covers a larger
+    documented sample). Returns dict(scores, labels, missing, pairs, best (each row's best
+    partner), aznas_kt (all four AZ-NAS proxies on the same architectures))."""
+    from aznas_core.report.methods import FIGURE_METHODS, method_scores, pair_nonlinear_kendall
+
+    methods = FIGURE_METHODS
+    az = next(m for m in TABLE1_METHODS if m.label == "AZ-NAS")
+    proxies = proxies_of(methods + [az])
+    frame, _ = comparison_frame(dataset, proxies, resolution, fallback=16 if resolution == 32 else 32, **config)
+    scores = method_scores(frame, methods + [az])
+    labels = [m.label for m in methods if m.label in scores]
+    pairs = pair_nonlinear_kendall(scores, labels)
+    return dict(scores=scores, labels=labels, missing=[m.label for m in methods if m.label not in scores],
+                pairs=pairs, best={a: pairs.loc[a].drop(a).idxmax() for a in labels},
+                aznas_kt=metrics.kendall_tau(scores["AZ-NAS"], scores["acc"]))
+
+
+def fig7_claims(pairs: pd.DataFrame, best: dict, aznas_kt: float, n_archs: int) -> pd.DataFrame:
+    """The supplement's five claims on Figure 7's `pairs` (`report.claim_row`: a claim whose
+    proxies are not all in `pairs` is not tested): gradient proxies pair best with s^E or
+    s^P; pairing gradient proxies helps less; s^T raises most others; ZenNAS and Snip lower
+    most of #Params, GradSign, ZiCo, Synflow and NASWOT; AZ-NAS beats every pair."""
+    from aznas_core.report.methods import FIGURE_METHODS, claim_row
+
+    labels = list(pairs.index)
+    all_labels = [m.label for m in FIGURE_METHODS]
+    grad, g3 = ["GradSign", "ZiCo", "Synflow", "Snip"], ["GradSign", "ZiCo", "Synflow"]
+    targets = ["#Params", "GradSign", "ZiCo", "Synflow", "NASWOT"]
+
+    def single(a):
+        return pairs.loc[a, a]
+
+    def gain(a, b):  # a pair's tau over its better member
+        return pairs.loc[a, b] - max(single(a), single(b))
+
+    def best_with_ep():
+        n = sum(best[g] in ("s^E", "s^P") for g in grad)
+        return n > len(grad) / 2, n, len(grad), "; ".join(f"{g}: {best[g]}" for g in grad)
+
+    def among_vs_ep():
+        among = np.mean([gain(a, b) for a in g3 for b in g3 if a < b])
+        with_ep = np.mean([max(gain(a, "s^E"), gain(a, "s^P")) for a in g3])
+        return among < with_ep, among, with_ep, "mean gain over the better member"
+
+    def t_raises():
+        others = [a for a in labels if a != "s^T"]
+        raised = [a for a in others if pairs.loc[a, "s^T"] > single(a)]
+        return (len(raised) > len(others) / 2, len(raised), len(others),
+                f"s^T alone {single('s^T'):.3f}; raised: {', '.join(raised)}")
+
+    def lowers(weak):
+        lowered = [a for a in targets if pairs.loc[a, weak] < single(a)]
+        return len(lowered) > len(targets) / 2, len(lowered), len(targets), "lowered: " + (", ".join(lowered) or "none")
+
+    def beats_pairs():
+        off = pairs.where(~np.eye(len(labels), dtype=bool))
+        return (aznas_kt > np.nanmax(off.to_numpy()), aznas_kt, np.nanmax(off.to_numpy()),
+                "best pair: " + " + ".join(off.stack().idxmax()))
+
+    claims = [
+        claim_row("gradient proxies pair best with s^E or s^P (a majority of GradSign, ZiCo, Synflow, Snip)",
+                  grad + ["s^E", "s^P"], labels, best_with_ep),
+        claim_row("pairing gradient proxies with each other helps less than pairing them with s^E or s^P",
+                  g3 + ["s^E", "s^P"], labels, among_vs_ep),
+        claim_row("s^T raises the tau of most other proxies when paired", all_labels, labels, t_raises),
+        *[claim_row(f"{w} lowers the tau of most of #Params, GradSign, ZiCo, Synflow, NASWOT", [w] + targets,
+                    labels, lambda w=w: lowers(w)) for w in ("ZenNAS", "Snip")],
+        claim_row("AZ-NAS (all four proxies) beats every pair", all_labels, labels, beats_pairs),
+    ]
+    claims = pd.DataFrame(claims, columns=["claim", "holds", "value", "reference", "detail"])
+    claims["n_archs"] = n_archs
+    return claims
+
+
+def plot_fig7(pairs: pd.DataFrame, best: dict, dataset: str, n_archs: int, aznas_kt: float):
+    """Figure 7's heatmap: the single proxies boxed in black, each row's best partner in red."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib.patches import Rectangle
+
+    labels = list(pairs.index)
+    fig, ax = plt.subplots(figsize=(0.55 * len(labels) + 2, 0.5 * len(labels) + 1.5))
+    pretty = lambda lab: f"$s^{lab[-1]}$" if lab.startswith("s^") else lab  # noqa: E731
+    sns.heatmap(pairs.rename(index=pretty, columns=pretty), annot=True, fmt=".2f", cmap="viridis", square=True,
+                ax=ax, annot_kws={"size": 7}, cbar_kws={"label": "Kendall's τ with the ground truth"})
+    for i, a in enumerate(labels):
+        ax.add_patch(Rectangle((i, i), 1, 1, fill=False, edgecolor="black", lw=2))       # the single proxy
+        ax.add_patch(Rectangle((labels.index(best[a]), i), 1, 1, fill=False, edgecolor="red", lw=2))  # best partner
+    ax.set_title(f"Figure 7: Kendall's τ of proxy pairs (non-linear aggregation)\n"
+                 f"{DATASET_TITLES[dataset]}, {n_archs} architectures; AZ-NAS (E+P+T+C): {aznas_kt:.3f}", fontsize=9)
+    fig.tight_layout()
+    return fig
