@@ -377,3 +377,25 @@ def test_fig7_claims_equal_the_committed_results():
     # a claim whose proxies are not all there is not tested
     partial = report.fig7_claims(pairs.drop(index="s^T", columns="s^T"), f["best"], f["aznas_kt"], len(s))
     assert partial["holds"].isna().tolist() == [False, False, True, False, False, True]
+
+
+# --------------------------------------------------------------------------------- Table 5
+
+def test_table5_equals_the_committed_results_and_steps():
+    """`report.table5` on the committed caches gives results/table5.csv's CIFAR-10 rows
+    (without the CIs); `table5_steps` is each added proxy's change in tau."""
+    _, groups, proxies_of = report.table5_rows()
+    assert [len(g) for g in groups.values()] == [4, 5, 5] and proxies_of[groups["ZiCo"][0]] == ["zico"]
+    proxies = list(dict.fromkeys(p for ps in proxies_of.values() for p in ps))
+    frames, res = report.comparison_frames(["cifar10"], proxies)
+    t = report.table5(frames, res, n_boot=0)
+    committed = pd.read_csv(report.RESULTS_DIR / "table5.csv").query("dataset == 'cifar10'").reset_index(drop=True)
+    assert t[["row", "label", "group"]].equals(committed[["row", "label", "group"]])
+    for c in ("reported", "reproduced", "delta", "n_archs"):
+        np.testing.assert_allclose(t[c].astype(float), committed[c].astype(float), atol=6e-5, err_msg=c)
+    steps = report.table5_steps(t)
+    first = steps.iloc[0]
+    a, b = t.iloc[0], t.iloc[1]
+    assert first["step"] == f"{a['label']} -> {b['label']}"
+    assert first["change"] == pytest.approx(b["reproduced"] - a["reproduced"])
+    assert len(steps) == sum(len(g) - 1 for g in groups.values())

@@ -39,6 +39,8 @@ from aznas_core.report.paper import (cached_configurations, config_table,  # noq
 from aznas_core.report.paper import (ACCURACY_COLUMNS, FIG9_CHOOSERS, fig9_claims,  # noqa: F401
                                      fig9_picks, plot_fig9)
 from aznas_core.report.paper import fig7_claims, fig7_pairs, plot_fig7  # noqa: F401
+from aznas_core.report.paper import (TABLE5_LETTERS, comparison_frames, table5,  # noqa: F401
+                                     table5_rows, table5_steps)
 from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # noqa: F401
                                     AZNAS_ROWS, CORRELATION_COLUMNS, RESNET18_BLOCKS,
                                     TABLE3_TASKS, BlogCorrelations, BlogProfiles, BlogTable1,

@@ -722,7 +722,7 @@ def wide_table(table: pd.DataFrame, index=("row", "label"), values=("reported", 
     row per `index`, columns '<dataset title> <value>' grouped by dataset; 'ci' is the
     95% CI as text."""
     datasets = list(dict.fromkeys(table["dataset"]))
-    w = table.assign(ci=[f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(table["ci_low"], table["ci_high"])])
+    w = table.assign(ci=[f"[{lo:.3f}, {hi:.3f}]" if lo == lo else "" for lo, hi in zip(table["ci_low"], table["ci_high"])])
     w = w.pivot(index=list(index), columns="dataset", values=list(values))
     w.columns = [f"{DATASET_TITLES[d]} {'95% CI' if k == 'ci' else k}" for k, d in w.columns]
     return w[[f"{DATASET_TITLES[d]} {'95% CI' if k == 'ci' else k}" for d in datasets for k in values]]
@@ -1339,3 +1339,81 @@ def plot_fig7(pairs: pd.DataFrame, best: dict, dataset: str, n_archs: int, aznas
                  f"{DATASET_TITLES[dataset]}, {n_archs} architectures; AZ-NAS (E+P+T+C): {aznas_kt:.3f}", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------- Table 5
+
+def comparison_frames(datasets, proxies, in16_resolution: int = 32, **config) -> tuple[dict, dict]:
+    """`comparison_frame` for every dataset, ImageNet16-120's network proxies at
+    `in16_resolution` with the other resolution (16 or 32) as the fallback. Returns
+    ({dataset: frame}, {dataset: {proxy: resolution read at}})."""
+    other = 16 if in16_resolution == 32 else 32
+    frames, resolution_of = {}, {}
+    for d in datasets:
+        frames[d], resolution_of[d] = comparison_frame(
+            d, list(proxies), in16_resolution if d == IN16 else None, fallback=other if d == IN16 else None, **config)
+    return frames, resolution_of
+
+
+#: Table 5's letters: the AZ-NAS proxies and the two baselines they are added to.
+TABLE5_LETTERS = {"E": "expressivity", "P": "progressivity", "T": "trainability", "C": "complexity",
+                  "ZiCo": "zico", "Synflow": "synflow"}
+
+
+def table5_rows() -> tuple[pd.DataFrame, dict, dict]:
+    """The paper's Table 5 (KT rows), its groups ({group: row labels}: the AZ-NAS proxies, ZiCo
+    plus them, Synflow plus them) and each label's proxies."""
+    from aznas_core.reported import reported
+
+    paper = reported("P-T5").query("metric == 'KT'")
+    labels = list(dict.fromkeys(paper["label"]))
+    groups = {"AZ-NAS proxies": labels[:4], "ZiCo": labels[4:9], "Synflow": labels[9:14]}
+    return paper, groups, {lab: [TABLE5_LETTERS[x] for x in lab.split("+")] for lab in labels}
+
+
+def table5(frames: dict, resolution_of: dict, n_boot: int = 30, seed: int = 0) -> pd.DataFrame:
+    """The paper's Table 5: Kendall tau (bootstrap CI) of each row, its proxies combined by
+    Eq. 12 within the architectures that have every proxy of the row's group cached;
+    reported | reproduced | delta, `n_archs` and the resolution the network proxies were read
+    at; a group not cached keeps NaN and `n_archs` 0."""
+    paper, groups, proxies = table5_rows()
+    row_of = dict(zip(paper["label"], paper["row"]))
+    datasets = list(frames)
+    rows = []
+    for d in datasets:
+        for group, labs in groups.items():
+            needed = list(dict.fromkeys(p for lab in labs for p in proxies[lab]))
+            have = [p for p in needed if p in frames[d]]
+            f = frames[d].dropna(subset=have)
+            for lab in labs:
+                r = dict(row=row_of[lab], label=lab, group=group, dataset=d, reproduced=np.nan,
+                         ci_low=np.nan, ci_high=np.nan, n_archs=0,
+                         resolution="/".join(sorted({f"{resolution_of[d][p]}" for p in proxies[lab]
+                                                     if p in resolution_of[d] and p != "complexity"})) or "-")
+                if len(have) == len(needed) and len(f):
+                    ps = proxies[lab]
+                    s = aggregate.aggregate(f, ps, "nonlinear" if len(ps) > 1 else "-").to_numpy()
+                    lo, hi = (metrics.bootstrap_ci(s, f["acc"].to_numpy(), n_boot=n_boot, seed=seed)
+                              if n_boot else (np.nan, np.nan))
+                    r.update(reproduced=metrics.kendall_tau(s, f["acc"]), ci_low=lo, ci_high=hi, n_archs=len(f))
+                rows.append(r)
+    table = pd.DataFrame(rows).merge(paper[["label", "dataset", "value"]].rename(columns={"value": "reported"}),
+                                     on=["label", "dataset"], how="left", validate="one_to_one")
+    table["delta"] = table["reproduced"] - table["reported"]
+    table = table.sort_values(["row", "dataset"], key=lambda s: s.map(datasets.index) if s.name == "dataset" else s,
+                              ignore_index=True)
+    return table[["row", "label", "dataset", "reported", "reproduced", "delta", "ci_low", "ci_high", "n_archs",
+                  "group", "resolution"]]
+
+
+def table5_steps(table: pd.DataFrame) -> pd.DataFrame:
+    """Each step of Table 5 (one proxy added within a group, per dataset) with both rows
+    computed: the change in tau and the architectures it is computed on."""
+    steps = []
+    for (group, d), g in table.groupby(["group", "dataset"], sort=False):
+        g = g.sort_values("row")
+        for a, b in zip(g.itertuples(), list(g.itertuples())[1:]):
+            if a.reproduced == a.reproduced and b.reproduced == b.reproduced:
+                steps.append(dict(group=group, dataset=d, step=f"{a.label} -> {b.label}",
+                                  change=b.reproduced - a.reproduced, n_archs=b.n_archs))
+    return pd.DataFrame(steps)
