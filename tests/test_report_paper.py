@@ -399,3 +399,40 @@ def test_table5_equals_the_committed_results_and_steps():
     assert first["step"] == f"{a['label']} -> {b['label']}"
     assert first["change"] == pytest.approx(b["reproduced"] - a["reproduced"])
     assert len(steps) == sum(len(g) - 1 for g in groups.values())
+
+
+# --------------------------------------------------------------------------------- Figure 6
+
+def test_fig6_claims_on_a_constructed_tau_matrix():
+    labels = [m.label for m in report.FIGURE_METHODS]
+    kt = pd.DataFrame(0.3, index=labels, columns=labels)
+    for a in labels:
+        kt.loc[a, a] = 1.0
+
+    def put(a, b, v):
+        kt.loc[a, b] = kt.loc[b, a] = v
+
+    for a, b in (("GradSign", "ZiCo"), ("GradSign", "Synflow"), ("ZiCo", "Synflow")):
+        put(a, b, 0.9)                   # gradient proxies agree: claim 1 holds
+    put("GradSign", "#Params", 0.8)      # above the other baselines' 0.3: holds
+    put("ZiCo", "#Params", 0.1)          # below: does not hold
+    for b in report.FIG6_BASELINES:
+        put("s^E", b, 0.05)              # s^E apart from the baselines: holds
+        put("s^T", b, 0.6)               # s^T closer to them than they are to each other: does not
+    c = report.fig6_claims(kt)
+    assert c["holds"].tolist() == [True, True, False, True, True, False]
+    assert c.loc[1, "value"] == 0.8 and c.loc[1, "reference"] == pytest.approx(0.3)
+    assert c.loc[3, "value"] == pytest.approx(0.05)
+    # without s^P its claim is not tested (holds empty), the others still are
+    c = report.fig6_claims(kt.drop(index="s^P", columns="s^P"))
+    assert c["holds"].isna().tolist() == [False, False, False, False, True, False]
+
+
+def test_fig6_kendall_equals_the_committed_claims():
+    scores, kt, missing = report.fig6_kendall("ImageNet16-120", 32)
+    assert not missing and kt.loc["Synflow", "NASWOT"] == pytest.approx(
+        metrics.kendall_tau(scores["Synflow"], scores["NASWOT"]))
+    committed = pd.read_csv(report.RESULTS_DIR / "fig6.csv")
+    claims = report.fig6_claims(kt)
+    assert claims["holds"].tolist() == committed["holds"].tolist()
+    np.testing.assert_allclose(claims["value"], committed["value"], atol=6e-5)

@@ -41,6 +41,8 @@ from aznas_core.report.paper import (ACCURACY_COLUMNS, FIG9_CHOOSERS, fig9_claim
 from aznas_core.report.paper import fig7_claims, fig7_pairs, plot_fig7  # noqa: F401
 from aznas_core.report.paper import (TABLE5_LETTERS, comparison_frames, table5,  # noqa: F401
                                      table5_rows, table5_steps)
+from aznas_core.report.paper import (FIG6_BASELINES, fig6_claims, fig6_kendall,  # noqa: F401
+                                     plot_fig6)
 from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # noqa: F401
                                     AZNAS_ROWS, CORRELATION_COLUMNS, RESNET18_BLOCKS,
                                     TABLE3_TASKS, BlogCorrelations, BlogProfiles, BlogTable1,

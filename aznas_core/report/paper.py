@@ -1417,3 +1417,73 @@ def table5_steps(table: pd.DataFrame) -> pd.DataFrame:
                 steps.append(dict(group=group, dataset=d, step=f"{a.label} -> {b.label}",
                                   change=b.reproduced - a.reproduced, n_archs=b.n_archs))
     return pd.DataFrame(steps)
+
+
+# --------------------------------------------------------------------------------- Figure 6
+
+FIG6_BASELINES = ["GradNorm", "Grasp", "Snip", "Synflow", "NASWOT", "TE-NAS", "ZenNAS", "GradSign", "ZiCo"]
+
+
+def fig6_kendall(dataset: str = IN16, resolution: int = 32, **config) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """Figure 6: Kendall tau between the rankings of every pair of Figure 6's methods on the
+    architectures that have every cached proxy (network proxies at `resolution`, a family read
+    at the other one where that covers a larger documented sample). Returns (the methods'
+    scores, the tau matrix, the methods not cached)."""
+    from aznas_core.report.methods import FIGURE_METHODS, method_scores
+
+    methods = FIGURE_METHODS
+    frame, _ = comparison_frame(dataset, proxies_of(methods), resolution, fallback=16 if resolution == 32 else 32, **config)
+    scores = method_scores(frame, methods)
+    labels = [m.label for m in methods if m.label in scores]
+    return scores, metrics.pairwise_kendall(scores, labels), [m.label for m in methods if m.label not in scores]
+
+
+def fig6_claims(kt: pd.DataFrame, baselines=FIG6_BASELINES) -> pd.DataFrame:
+    """The supplement's claims on a proxy x proxy tau table (`report.claim_row`: a claim whose
+    proxies are not all in `kt` is not tested): gradient proxies correlate with each other more
+    than baselines do on average; GradSign and ZiCo correlate with #Params more than the median
+    baseline; each of s^E, s^P, s^T is less correlated with the baselines than they are with
+    each other."""
+    from aznas_core.report.methods import claim_row
+
+    labels = list(kt.index)
+
+    def mean_offdiag(rows, cols):
+        return float(np.mean([kt.loc[a, b] for a in rows for b in cols if a != b]))
+
+    def baseline_mean_abs():  # each baseline's mean |tau| with the other baselines, averaged
+        return float(np.mean([kt.loc[a, baselines].drop(a).abs().mean() for a in baselines]))
+
+    grad = ["GradSign", "ZiCo", "Synflow"]
+    claims = [claim_row(
+        "gradient proxies (GradSign, ZiCo, Synflow) correlate with each other more than baselines on average",
+        grad + baselines, labels,
+        lambda: (mean_offdiag(grad, grad) > mean_offdiag(baselines, baselines), mean_offdiag(grad, grad),
+                 mean_offdiag(baselines, baselines), "mean pairwise tau"))]
+    for p in ("GradSign", "ZiCo"):
+        claims.append(claim_row(
+            f"{p} correlates with #Params more than the median baseline", ["#Params"] + baselines, labels,
+            lambda p=p: (kt.loc[p, "#Params"] > kt.loc[baselines, "#Params"].drop(p).median(), kt.loc[p, "#Params"],
+                         kt.loc[baselines, "#Params"].drop(p).median(), "tau with #Params")))
+    for p in ("s^E", "s^P", "s^T"):
+        claims.append(claim_row(
+            f"{p} is less correlated with the baselines than they are with each other (mean |tau|)",
+            [p] + baselines, labels,
+            lambda p=p: (kt.loc[p, baselines].abs().mean() < baseline_mean_abs(), kt.loc[p, baselines].abs().mean(),
+                         baseline_mean_abs(), "mean |tau| with the baselines")))
+    return pd.DataFrame(claims, columns=["claim", "holds", "value", "reference", "detail"])
+
+
+def plot_fig6(kt: pd.DataFrame, dataset: str, n_archs: int):
+    """Figure 6's heatmap of the tau matrix."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(0.55 * len(kt) + 2, 0.5 * len(kt) + 1.5))
+    pretty = lambda lab: f"$s^{lab[-1]}$" if lab.startswith("s^") else lab  # noqa: E731
+    sns.heatmap(kt.rename(index=pretty, columns=pretty), annot=True, fmt=".2f", cmap="RdBu_r", vmin=-1, vmax=1,
+                square=True, ax=ax, annot_kws={"size": 7}, cbar_kws={"label": "Kendall's τ"})
+    ax.set_title(f"Figure 6: Kendall's τ between proxy rankings\n{DATASET_TITLES[dataset]}, "
+                 f"{n_archs} architectures", fontsize=9)
+    fig.tight_layout()
+    return fig
