@@ -436,3 +436,18 @@ def test_fig6_kendall_equals_the_committed_claims():
     claims = report.fig6_claims(kt)
     assert claims["holds"].tolist() == committed["holds"].tolist()
     np.testing.assert_allclose(claims["value"], committed["value"], atol=6e-5)
+
+
+# --------------------------------------------------------------------------------- Figure 2
+
+def test_fig2_expressivity_of_toy_features():
+    pts = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]])  # variances 2 and 0.5
+    p, vec = report.pc_spectrum(pts)
+    assert p.tolist() == pytest.approx([0.8, 0.2]) and abs(vec[0, 0]) == pytest.approx(1.0)
+    f = report.fig2(n_points=200, seed=1)
+    assert f["exact_isotropic"] == pytest.approx(np.log(2), abs=1e-6)
+    assert f["claims"]["holds"].all()
+    assert (np.diff(f["curve"]) > 0).all() and f["curve"][-1] == pytest.approx(np.log(2), abs=1e-6)
+    s = f["scores"].loc["(a) anisotropic"]
+    q = np.array([s["PC1 coefficient"], s["PC2 coefficient"]])
+    assert s["expressivity s^E"] == pytest.approx(-(q * np.log(q + 1e-8)).sum(), abs=1e-6)

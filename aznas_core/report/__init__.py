@@ -43,6 +43,7 @@ from aznas_core.report.paper import (TABLE5_LETTERS, comparison_frames, table5, 
                                      table5_rows, table5_steps)
 from aznas_core.report.paper import (FIG6_BASELINES, fig6_claims, fig6_kendall,  # noqa: F401
                                      plot_fig6)
+from aznas_core.report.paper import fig2, pc_spectrum, plot_fig2  # noqa: F401
 from aznas_core.report.blog import (BLOG8, EXT_SPACE_TITLES, SPACE_TITLES,  # noqa: F401
                                     AZNAS_ROWS, CORRELATION_COLUMNS, RESNET18_BLOCKS,
                                     TABLE3_TASKS, BlogCorrelations, BlogProfiles, BlogTable1,

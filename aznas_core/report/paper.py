@@ -1487,3 +1487,94 @@ def plot_fig6(kt: pd.DataFrame, dataset: str, n_archs: int):
                  f"{n_archs} architectures", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------- Figure 2
+
+def _feature_map(points: np.ndarray):
+    """n 2-D points as a (n, 2, 1, 1) feature map: each point is one feature of the block."""
+    import torch
+
+    return torch.from_numpy(points).to(torch.float64).reshape(len(points), 2, 1, 1)
+
+
+def pc_spectrum(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The covariance (normalised by n, as the scorer) of 2-D points: its L1-normalised
+    eigenvalues (largest first) and the principal directions (columns)."""
+    x = points - points.mean(0)
+    lam, vec = np.linalg.eigh(x.T @ x / len(x))
+    order = lam.argsort()[::-1]
+    return lam[order] / lam.sum(), vec[:, order]
+
+
+def fig2(n_points: int = 1000, anisotropy: float = 0.1, angle_deg: float = 30.0, seed: int = 0,
+         ratios=np.linspace(0.0, 1.0, 41)) -> dict:
+    """Figure 2: expressivity s^E (the scorer's `block_expressivity`) of 2-D features, an
+    anisotropic cloud (variance ratio `anisotropy`, first PC at `angle_deg`) and an isotropic
+    one; and s^E of whitened features stretched to each variance ratio of `ratios`. Returns
+    dict(examples, scores (PC coefficients and s^E per example), ratios, curve, exact_isotropic
+    (s^E of exactly isotropic features), claims)."""
+    import math
+
+    from aznas_core.proxies.aznas import block_expressivity
+
+    rng = np.random.default_rng(seed)
+    theta = math.radians(angle_deg)
+    rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+    z = rng.standard_normal((n_points, 2))
+    examples = {"(a) anisotropic": z @ np.diag([1.0, math.sqrt(anisotropy)]) @ rot.T,
+                "(b) isotropic": rng.standard_normal((n_points, 2))}
+    rows = []
+    for name, pts in examples.items():
+        p, _ = pc_spectrum(pts)
+        rows.append({"example": name, "PC1 coefficient": p[0], "PC2 coefficient": p[1],
+                     "expressivity s^E": block_expressivity(_feature_map(pts))})
+    scores = pd.DataFrame(rows).set_index("example")
+    white = z - z.mean(0)
+    white = white @ np.linalg.inv(np.linalg.cholesky(white.T @ white / len(white))).T
+    curve = np.array([block_expressivity(_feature_map(white * np.array([1.0, math.sqrt(r)]))) for r in ratios])
+    exact = block_expressivity(_feature_map(white))
+    iso, aniso = scores.loc["(b) isotropic", "expressivity s^E"], scores.loc["(a) anisotropic", "expressivity s^E"]
+    claims = pd.DataFrame([
+        {"claim": "isotropic features score higher than anisotropic ones", "value": iso - aniso,
+         "holds": bool(iso > aniso)},
+        {"claim": "exactly isotropic features score log 2", "value": exact,
+         "holds": bool(abs(exact - math.log(2)) < 1e-6)},
+        {"claim": "no feature scores more than log 2", "value": float(max(curve.max(), iso, aniso)),
+         "holds": bool(max(curve.max(), iso, aniso) <= math.log(2) + 1e-9)},
+    ])
+    return dict(examples=examples, scores=scores, ratios=np.asarray(ratios), curve=curve,
+                exact_isotropic=exact, claims=claims)
+
+
+def plot_fig2(f: dict):
+    """Figure 2: the two clouds with their principal components (arrow length = normalised
+    coefficient), and s^E against the variance ratio."""
+    import math
+
+    import matplotlib.pyplot as plt
+
+    scores = f["scores"]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.3))
+    for ax, (name, pts) in zip(axes, f["examples"].items()):
+        p, vec = pc_spectrum(pts)
+        ax.scatter(pts[:, 0], pts[:, 1], s=4, color="#4caf50", alpha=0.5)
+        for k, color in ((0, "C3"), (1, "C0")):
+            d = vec[:, k] * 3.0 * p[k]  # arrow length proportional to the normalized coefficient
+            ax.annotate("", xy=pts.mean(0) + d, xytext=pts.mean(0),
+                        arrowprops=dict(arrowstyle="-|>", color=color, lw=2.5))
+            ax.text(*(pts.mean(0) + d * 1.15), f"PC{k + 1}: {p[k]:.2f}", color=color, fontsize=10)
+        ax.set_title(f"{name}: $s^E$ = {scores.loc[name, 'expressivity s^E']:.3f}")
+        ax.set_xlim(-4, 4); ax.set_ylim(-4, 4); ax.set_aspect("equal"); ax.grid(alpha=0.3)
+    ax = axes[2]
+    ax.plot(f["ratios"], f["curve"], color="k")
+    ax.axhline(math.log(2), ls="--", color="gray")
+    ax.text(0.02, math.log(2) - 0.05, "log 2", color="gray")
+    for name, c in zip(scores.index, ("C1", "C2")):
+        p = scores.loc[name]
+        ax.scatter(p["PC2 coefficient"] / p["PC1 coefficient"], p["expressivity s^E"], color=c, zorder=3, label=name)
+    ax.set_xlabel(r"$\lambda_2 / \lambda_1$"); ax.set_ylabel("$s^E$"); ax.legend(loc="lower right")
+    ax.set_title("(c) $s^E$ vs the variance ratio"); ax.grid(alpha=0.3)
+    fig.suptitle("Figure 2: expressivity of 2-D features (normalized PC coefficients as probabilities)")
+    fig.tight_layout()
+    return fig
