@@ -19,6 +19,17 @@ from aznas_core.spaces import available as available_spaces, get_space
 VARIANTS = ("aznas", "zc")
 
 
+def check_device(device: str) -> torch.device:
+    """`device` as a torch.device; ValueError (one line) for an unknown one or CUDA absent."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"unknown device {device!r} ({e})") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+    return dev
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything besides the architecture that determines a score.
@@ -59,12 +70,7 @@ class Config:
         if self.variant not in VARIANTS:
             raise ValueError(f"unknown proxy variant {self.variant!r}; expected one of "
                              f"{list(VARIANTS)}")
-        try:
-            dev = torch.device(self.device)
-        except (RuntimeError, TypeError) as e:
-            raise ValueError(f"unknown device {self.device!r} ({e})") from None
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device {self.device!r} requested but CUDA is not available")
+        check_device(self.device)
 
     @property
     def input_resolution(self) -> int:

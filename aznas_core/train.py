@@ -104,10 +104,9 @@ from aznas_core import inputs as _inputs
 from aznas_core.data import PROJECT_ROOT
 from aznas_core.spaces import get_space
 
-try:  # the per-architecture seeding is moving to aznas_core.config
-    from aznas_core.config import arch_seed
-except ImportError:  # pragma: no cover - before the restructuring
-    from aznas_core.proxies import arch_seed
+from aznas_core.config import Config, check_device
+from aznas_core.parallel import completed
+from aznas_core.seeding import arch_seed
 
 TRAINING_DIR = PROJECT_ROOT / "data" / "training"
 #: Training data sources (the labelled sources of `aznas_core.inputs`).
@@ -218,12 +217,7 @@ class TrainConfig:
                     raise ValueError(f"along training of {self.space} networks only AZ-NAS's "
                                      f"expressivity, progressivity and trainability are "
                                      f"supported, got {other}")
-        try:
-            dev = torch.device(self.device)
-        except (RuntimeError, TypeError) as e:
-            raise ValueError(f"unknown device {self.device!r} ({e})") from None
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device {self.device!r} requested but CUDA is not available")
+        check_device(self.device)
 
     # ----------------------------------------------------------------------------------
     @property
@@ -248,11 +242,6 @@ class TrainConfig:
 
     def proxy_config(self):
         """The registry `Config` the proxies along training are computed under."""
-        try:
-            from aznas_core.config import Config
-        except ImportError:  # pragma: no cover - before the restructuring
-            from aznas_core.proxies import Config
-
         return Config(space="nb201", dataset=self.dataset, batch_size=self.proxy_batch_size,
                       seed=self.seed, resolution=self.resolution, inputs=self.source,
                       variant=self.proxy_variant, device=self.device)
@@ -577,25 +566,6 @@ def _frame(arch: str, cfg: TrainConfig, rows) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # Many networks
 # --------------------------------------------------------------------------------------
-def _completed(fn, tasks, executor, workers, **kwargs):
-    try:
-        from aznas_core.parallel import completed
-    except ImportError:  # pragma: no cover - before the restructuring
-        completed = None
-    if completed is not None:
-        yield from completed(fn, tasks, executor=executor, workers=workers, **kwargs)
-        return
-    if executor == "serial":  # pragma: no cover
-        for t in tasks:
-            yield fn(t, **kwargs)
-        return
-    from concurrent.futures import as_completed
-
-    from aznas_core.sweep import local_pool
-
-    with local_pool(workers) as pool:  # pragma: no cover
-        for f in as_completed([pool.submit(fn, t, **kwargs) for t in tasks]):
-            yield f.result()
 
 
 def _task(arch: str, cfg: TrainConfig = None, root=None) -> str:
@@ -647,7 +617,7 @@ def train(archs, config: TrainConfig | None = None, workers: int = 1, root=None,
     bar = tqdm(total=len(archs), initial=len(archs) - len(todo), disable=not progress,
                desc=f"train {cfg.key()}", unit="net")
     try:
-        for _ in _completed(_task, todo, executor, workers, cfg=cfg, root=root):
+        for _ in completed(_task, todo, executor, workers, cfg=cfg, root=root):
             bar.update()
     finally:
         bar.close()

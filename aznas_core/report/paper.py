@@ -371,10 +371,8 @@ def synflow_precision(frames: dict, paper: pd.DataFrame | None = None) -> pd.Dat
 
 
 def _init_seeds():
-    try:  # the module's home after the restructuring; before it, `validation`
-        from aznas_core.report import init_seeds
-    except ImportError:
-        from aznas_core.validation import init_seeds
+    from aznas_core.report import init_seeds
+
     return init_seeds
 
 
