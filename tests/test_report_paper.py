@@ -68,7 +68,8 @@ def test_table1_verdict_is_computed_from_the_numbers():
     assert v.startswith("AZ-NAS has the highest KT and SPR on 2 of 2 dataset x metric cells "
                         "(KT 0.738; largest |delta| to the paper 0.003).")
     assert "1 of 3 methods are within tolerance in every KT/SPR cell; Grasp, ZiCo are not " \
-           "(each saw the substitute for the real images the authors fed it)." in v
+           "(each read the Synthetic CIFAR-10 substitute for the real images the authors fed it; " \
+           "'What the input changes' tests whether that is the cause)." in v
     beaten = TINY.copy()
     beaten.loc[(beaten["method"] == "ZiCo") & (beaten["metric"] == "KT"), "reproduced"] = 0.9
     assert "on 1 of 2 dataset x metric cells" in report.table1_verdict(beaten)

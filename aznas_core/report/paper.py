@@ -229,7 +229,8 @@ def table1_verdict(table: pd.DataFrame) -> str:
     ok = judged.assign(ok=judged["delta"].abs() <= judged["tolerance"]).groupby("method", sort=False)["ok"].all()
     inputs = corr.groupby("method", sort=False)["input"].first()
     off = list(ok.index[~ok])
-    why = ("each saw the substitute for the real images the authors fed it"
+    why = ("each read the Synthetic CIFAR-10 substitute for the real images the authors fed it; "
+           "'What the input changes' tests whether that is the cause"
            if off and all(SUBSTITUTE in inputs[m] for m in off) else "see the gaps below")
     return (first + f" {int(ok.sum())} of {len(ok)} methods are within tolerance in every KT/SPR "
             f"cell; {', '.join(off) or 'none'} {'is' if len(off) == 1 else 'are'} not ({why}).")
