@@ -16,6 +16,8 @@ import difflib
 import torch
 from torch import nn
 
+from aznas_core.modes import inspecting, restored_modes
+
 
 class BlockPairingError(ValueError):
     """A named block did not read the previous block's output (or ran twice, or never ran)."""
@@ -98,23 +100,21 @@ def capture_blocks(model: nn.Module, x: torch.Tensor, names) -> tuple[list, list
 @contextlib.contextmanager
 def scoring_state(model: nn.Module, mode: str | None):
     """Train/eval mode as asked and no weight gradients inside; restored on exit."""
-    was_training = {m: m.training for m in model.modules()}
     grads = [(p, p.requires_grad) for p in model.parameters()]
-    try:
-        if mode == "train":
-            model.train()
-        elif mode == "eval":
-            model.eval()
-        elif mode is not None:
-            raise ValueError(f"mode must be 'train', 'eval' or None, got {mode!r}")
-        for p, _ in grads:
-            p.requires_grad_(False)
-        yield
-    finally:
-        for p, flag in grads:
-            p.requires_grad_(flag)
-        for m, flag in was_training.items():
-            m.training = flag
+    with restored_modes(model):
+        try:
+            if mode == "train":
+                model.train()
+            elif mode == "eval":
+                model.eval()
+            elif mode is not None:
+                raise ValueError(f"mode must be 'train', 'eval' or None, got {mode!r}")
+            for p, _ in grads:
+                p.requires_grad_(False)
+            yield
+        finally:
+            for p, flag in grads:
+                p.requires_grad_(flag)
 
 
 @contextlib.contextmanager
@@ -124,18 +124,16 @@ def preserved_state(model: nn.Module):
     the caller's model leaves scoring as it came. Parameters are never written by a proxy."""
     with torch.no_grad():
         saved = [(b, b.detach().clone()) for b in model.buffers()]
-    was_training = {m: m.training for m in model.modules()}
     grads = [(p, p.requires_grad) for p in model.parameters()]
-    try:
-        yield model
-    finally:
-        with torch.no_grad():
-            for b, v in saved:
-                b.copy_(v)
-        for p, flag in grads:
-            p.requires_grad_(flag)
-        for m, flag in was_training.items():
-            m.training = flag
+    with restored_modes(model):
+        try:
+            yield model
+        finally:
+            with torch.no_grad():
+                for b, v in saved:
+                    b.copy_(v)
+            for p, flag in grads:
+                p.requires_grad_(flag)
 
 
 def _children_of(modules: dict, name: str) -> list[str]:
@@ -197,18 +195,9 @@ def suggest_blocks(model: nn.Module, x: torch.Tensor | None = None) -> list[str]
         if name not in reads and args and isinstance(args[0], torch.Tensor):
             reads[name] = (args[0], len(finished))
 
-    handles = [m.register_forward_hook(post(n)) for n, m in modules.items() if n]
-    handles += [modules[n].register_forward_pre_hook(pre) for n in body]
-    was = {m: m.training for m in model.modules()}
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-        for m, flag in was.items():
-            m.training = flag
+    hooks = [(m, post(n)) for n, m in modules.items() if n]
+    with inspecting(model, hooks, [(modules[n], pre) for n in body]):
+        model(x)
     body = [b for b in body if b in reads]
     if not body:
         raise ValueError(f"suggest_blocks: no body block of {type(model).__name__} ran; name "

@@ -28,26 +28,20 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from aznas_core.modes import inspecting
+
 BN_FLOPS_PER_ELEMENT = 3
 RESOLUTION_OFFSET = {32: 1088, 16: 576}
 
 
 def probe_forward(model: nn.Module, x, hook, types) -> None:
-    """One eval-mode, no-grad forward of `x` (an int r: one zero r x r RGB image) with
+    """One `inspecting` forward of `x` (an int r: one zero r x r RGB image) with
     `hook(module, inputs, output)` on every module of `types`: how every FLOPs counter of
-    the project sees layer shapes. The model's mode is restored."""
+    the project sees layer shapes."""
     if isinstance(x, int):
         x = torch.zeros(1, 3, x, x)
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, types)]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
+    with inspecting(model, [(m, hook) for m in model.modules() if isinstance(m, types)]):
+        model(x)
 
 
 def count_costs(model: nn.Module, resolution: int) -> tuple[float, float, float]:

@@ -23,6 +23,7 @@ LAYERS = {
     "aznas_core.inputs": 0, "aznas_core.aggregate": 0, "aznas_core.metrics": 0,
     "aznas_core.cells": 0, "aznas_core.nb201": 0, "aznas_core.reported": 0,
     "aznas_core.benchmarks": 0, "aznas_core.parallel": 0, "aznas_core.deprecation": 0,
+    "aznas_core.modes": 0,
     # 1: the configuration, the primary-block contract
     "aznas_core.config": 1, "aznas_core.blocks": 1,
     # 2: the registry and the proxy families

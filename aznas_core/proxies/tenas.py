@@ -25,6 +25,7 @@ import math
 import torch
 from torch import nn
 
+from aznas_core.modes import restored_modes
 from aznas_core.proxies.jacobians import forward_with_relu_hooks
 
 NAN_CONDITION = 1e5  # TE-NAS's np.nan_to_num(nan=100000)
@@ -38,13 +39,9 @@ def _logits(out):
 @contextlib.contextmanager
 def training_mode(model: nn.Module):
     """The authors' harness calls `network.train()` before every proxy; restore afterwards."""
-    was = {m: m.training for m in model.modules()}
-    model.train()
-    try:
+    with restored_modes(model):
+        model.train()
         yield model
-    finally:
-        for m, flag in was.items():
-            m.training = flag
 
 
 def ntk_jacobian(model: nn.Module, x: torch.Tensor, method: str = "loop") -> torch.Tensor:
