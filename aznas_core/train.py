@@ -75,7 +75,7 @@ load average of about 12, so wall-clock seconds were 5-7x the CPU seconds):
 (an epoch: training and the test evaluation; "nine proxies": fisher, grad_norm, grasp,
 jacob_cov, snip, synflow on a natural batch of 64 plus AZ-NAS's E, P, T; grasp is 2/3 of it).
 A 3x3 edge costs about 5.5 CPU s per epoch, a random cell (1.2 3x3 edges on average) about
-15 s. Blog Fig. 9's run (`data/training/run_fig9.sh`: 8 epochs, proxies at 5 epochs) is then
+15 s. Blog Fig. 9's run (`data/training/run.sh fig9`: 8 epochs, proxies at 5 epochs) is then
 about 175 CPU s per network, 100 networks about 5 CPU hours; the first three networks'
 training took 58-146 CPU s (355-868 s wall with their proxies, at nice 19 on the shared
 machine).
