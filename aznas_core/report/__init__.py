@@ -12,9 +12,9 @@ from aznas_core.report.methods import (FIGURE_METHODS, MIN_ARCHS, SAMPLE_SIZES, 
                                        pair_difference_ci, pair_nonlinear_kendall,
                                        proxy_correlations, timed_ms_per_arch)
 from aznas_core.report.targets import TARGETS, Target, status_table  # noqa: F401
-from aznas_core.report.inputs import (INPUTS, REAL_INPUT_METHODS, gradsign_reductions,  # noqa: F401
+from aznas_core.report.inputs import (INPUTS, NATURAL, REAL_INPUT_METHODS, gradsign_reductions,  # noqa: F401
                                       input_comparison, input_verdict_lines, input_wide,
-                                      style_input_comparison, verdicts)
+                                      style_input_comparison, verdicts, with_real_inputs)
 from aznas_core.report.paper import (ARCHITECTURE_PROXIES, acc_init_spread,  # noqa: F401
                                      cache_coverage, headline, largest_deltas, plot_acc_inits,
                                      plot_runtime, pool_label, proxies_of, recompute_sample,

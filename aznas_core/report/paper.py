@@ -82,11 +82,19 @@ def pool_label(n: int) -> str:
     return f"Ground truth (pool of {n:,})"
 
 
-def _input_of(m, resolution_of: dict) -> str:
+def _input_of(m, resolution_of: dict, inputs_of: dict | None = None) -> str:
+    """What a method's proxies saw: its declared input, or the natural images for the
+    real-input proxies `with_real_inputs` moved, and the resolution read at."""
     if set(m.proxies) <= ARCHITECTURE_PROXIES:
         return m.input
+    inp = m.input
+    if inputs_of and any(p in inputs_of for p in m.proxies):
+        from aznas_core.report.inputs import NATURAL
+
+        inp = (f"NTK: {NATURAL}; regions: Gaussian" if "linear_region" in m.proxies
+               else NATURAL)
     res = sorted({resolution_of.get(p) for p in m.proxies if p not in ARCHITECTURE_PROXIES} - {None})
-    return f"{m.input}, {'/'.join(f'{r}x{r}' for r in res)}" if res else m.input
+    return f"{inp}, {'/'.join(f'{r}x{r}' for r in res)}" if res else inp
 
 
 def table1_reported() -> pd.DataFrame:
@@ -98,7 +106,8 @@ def table1_reported() -> pd.DataFrame:
 
 
 def table1(frames: dict, resolution_of: dict, methods=TABLE1_METHODS, n_boot: int = 200,
-           seed: int = 0, documented: bool = True, timing: str = "nb201-cifar10-cpu") -> pd.DataFrame:
+           seed: int = 0, documented: bool = True, timing: str = "nb201-cifar10-cpu",
+           inputs_of: dict | None = None) -> pd.DataFrame:
     """The paper's Table 1, one row per (method, dataset, metric): KT and SPR with bootstrap
     CIs and 'Acc.' (`method_rows`), reported | reproduced | delta, `n_archs`, the `input` each
     method saw and the `tolerance` its cell is judged by. Each method is read on the largest
@@ -106,13 +115,15 @@ def table1(frames: dict, resolution_of: dict, methods=TABLE1_METHODS, n_boot: in
     where its proxies are cached, for a recomputed random sample); a method not cached is a
     row of NaN with `n_archs` 0. Ground-truth rows: the paper's 'Acc.' on all architectures
     and the scaled one on each smaller pool a method was read on ('Ground truth (pool of n)').
-    Runtimes (`ms_per_arch`, dataset '') come from the same-run `timing` table."""
+    Runtimes (`ms_per_arch`, dataset '') come from the same-run `timing` table. `inputs_of`
+    ({dataset: {proxy: input}}, from `with_real_inputs`) names the proxies read on the
+    natural images in the `input` column."""
     rows, pools = [], {}
     for d, frame in frames.items():
         for m in methods:
             f = (documented_sample(frame, m.proxies)[0] if documented
                  else frame.dropna(subset=[p for p in m.proxies if p in frame]))
-            inp = _input_of(m, resolution_of[d])
+            inp = _input_of(m, resolution_of[d], (inputs_of or {}).get(d))
             if not set(m.proxies) <= set(f.columns) or f.empty:  # not cached yet: NaN, said so
                 rows += [dict(method=m.label, dataset=d, metric=k, reproduced=np.nan, n_archs=0,
                               input=inp) for k in ("KT", "SPR", "Acc")]
