@@ -35,8 +35,6 @@ KNOWN_NOTEBOOK_ISSUES = {
     # SciPy's ConstantInputWarning (with this machine's path) printed by a cell
     "notebooks/tnb101_aznas.html": [r"^error output: div\.output\.stderr"],
     "notebooks/proxies.html": [r"^error output: div\.output\.stderr"],
-    # the headline table's ms column is NaN for #Params and FLOPs (no runtime): show "-"
-    "notebooks/fig1.html": [r"^NaN in a headline table"],
     # executed on 3 of 100 networks so far: Spearman undefined (NaN) in its first table, and a
     # wide per-epoch DataFrame
     "notebooks/blog_fig9.html": [r"^NaN in a headline table", r"^overflow: table"],

@@ -68,8 +68,8 @@ def test_table1_verdict_is_computed_from_the_numbers():
     assert v.startswith("AZ-NAS has the highest KT and SPR on 2 of 2 dataset x metric cells "
                         "(KT 0.738; largest |delta| to the paper 0.003).")
     assert "1 of 3 methods are within tolerance in every KT/SPR cell; Grasp, ZiCo are not " \
-           "(each read the Synthetic CIFAR-10 substitute for the real images the authors fed it; " \
-           "'What the input changes' tests whether that is the cause)." in v
+           "(input: Grasp Synthetic CIFAR-10, ZiCo Synthetic CIFAR-10; 'What the input changes' " \
+           "measures what the input does)." in v
     beaten = TINY.copy()
     beaten.loc[(beaten["method"] == "ZiCo") & (beaten["metric"] == "KT"), "reproduced"] = 0.9
     assert "on 1 of 2 dataset x metric cells" in report.table1_verdict(beaten)
@@ -452,3 +452,68 @@ def test_fig2_expressivity_of_toy_features():
     s = f["scores"].loc["(a) anisotropic"]
     q = np.array([s["PC1 coefficient"], s["PC2 coefficient"]])
     assert s["expressivity s^E"] == pytest.approx(-(q * np.log(q + 1e-8)).sum(), abs=1e-6)
+
+
+# --------------------------------------------------------------------------------- Figure 1
+
+from aznas_core.report import paper  # noqa: E402
+
+
+def test_fig1_points_and_claims_equal_the_committed_results():
+    """Figure 1 re-reads Table 1's result file: its points are that file's ImageNet16-120 cells
+    and runtimes, and its claims on them are results/fig1.csv."""
+    t1 = pd.read_csv(report.RESULTS_DIR / "table1.csv")
+    points = paper.fig1_points(t1)
+    assert points.index.tolist() == [m.label for m in report.TABLE1_METHODS if m.label in set(t1["method"])]
+    row = t1[(t1["method"] == "AZ-NAS") & (t1["dataset"] == "ImageNet16-120") & (t1["metric"] == "KT")].iloc[0]
+    assert points.loc["AZ-NAS", "ours KT"] == row["reproduced"] and points.loc["AZ-NAS", "paper KT"] == row["reported"]
+    assert points.loc[["#Params", "FLOPs"], "ours ms"].isna().all()  # no runtime: '-' on the page
+    claims = paper.fig1_claims(points)
+    committed = pd.read_csv(report.RESULTS_DIR / "fig1.csv")
+    assert claims["claim"].tolist() == committed["claim"].tolist()
+    assert claims["holds"].tolist() == committed["holds"].tolist()
+    np.testing.assert_allclose(claims["value"], committed["value"], atol=6e-5)
+    head = paper.fig1_headline(points)
+    np.testing.assert_allclose(head[("KT", "delta")], points["ours KT"] - points["paper KT"])
+    html = paper.style_fig1(head, points).to_html()
+    assert "nan" not in html.lower() and ">-</td>" in html
+    # a claim whose methods are not all there is not tested
+    partial = paper.fig1_claims(points.assign(**{"ours ms": points["ours ms"].where(points.index != "Snip")}))
+    assert partial["holds"].isna().tolist() == [False, False, True]
+
+
+def test_fig1_labels_do_not_overlap():
+    """plot_fig1 places every label apart from the others (one label for coincident points)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    points = paper.fig1_points(pd.read_csv(report.RESULTS_DIR / "table1.csv"))
+    fig = paper.plot_fig1(points)
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes[:2]:  # the two panels (then their colour bars)
+        boxes = [t.get_window_extent(renderer) for t in ax.texts]
+        names = [t.get_text() for t in ax.texts]
+        assert len(names) == len(set(names)) and any("AZ-NAS" == n for n in names)
+        for i, a in enumerate(boxes):
+            assert all(not a.overlaps(b) for b in boxes[i + 1:]), names[i]
+    assert "#Params, FLOPs" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_kendall_ci_panels_draws_table4_and_config_tables_alike():
+    """The one drawing behind plot_table4 and plot_config_table: one panel per dataset, a
+    reported cross per row, a reproduced point only where there is one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    t = pd.DataFrame({"row": [1, 2, 1, 2], "label": ["a", "b", "a", "b"],
+                      "dataset": ["cifar10", "cifar10", "cifar100", "cifar100"],
+                      "reported": [0.5, 0.6, 0.5, 0.6], "reproduced": [0.52, np.nan, 0.49, 0.61],
+                      "ci_low": [0.5, np.nan, 0.47, 0.6], "ci_high": [0.54, np.nan, 0.51, 0.62]})
+    fig = report.plot_config_table(t, 10, "tau", "T")
+    a, b = fig.axes
+    assert [x.get_text() for x in a.get_yticklabels()] == ["a", "b"]
+    assert len(a.collections[-1].get_offsets()) == 2  # reported: both rows
+    assert len(a.lines[0].get_xdata()) == 1 and len(b.lines[0].get_xdata()) == 2  # reproduced: non-NaN rows
+    fig4 = report.plot_table4(t.fillna(0.6), {"cifar10": 32, "cifar100": 32})
+    assert [x.get_text() for x in fig4.axes[0].get_yticklabels()] == ["1  a", "2  b"]
+    assert fig4.axes[0].get_title() == "CIFAR-10 (32×32 inputs)" and fig.axes[0].get_title() == "CIFAR-10"

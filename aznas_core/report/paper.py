@@ -229,7 +229,7 @@ def style_headline(frame: pd.DataFrame, tolerance, precision: int = 3):
 def table1_verdict(table: pd.DataFrame) -> str:
     """Two sentences on Table 1, computed from `table1`: whether AZ-NAS has the highest KT and
     SPR on every dataset and how close it is to the paper; which methods are within their
-    tolerance in every KT/SPR cell, and which are not (and whether those saw the substitute)."""
+    tolerance in every KT/SPR cell, and which are not (and the input each of those saw)."""
     corr = table[table["metric"].isin(["KT", "SPR"]) & table["reproduced"].notna()]
     best = corr.loc[corr.groupby(["dataset", "metric"])["reproduced"].idxmax(), "method"]
     az = corr[corr["method"] == "AZ-NAS"]
@@ -240,11 +240,15 @@ def table1_verdict(table: pd.DataFrame) -> str:
     ok = judged.assign(ok=judged["delta"].abs() <= judged["tolerance"]).groupby("method", sort=False)["ok"].all()
     inputs = corr.groupby("method", sort=False)["input"].first()
     off = list(ok.index[~ok])
-    why = ("each read the Synthetic CIFAR-10 substitute for the real images the authors fed it; "
-           "'What the input changes' tests whether that is the cause"
-           if off and all(SUBSTITUTE in inputs[m] for m in off) else "see the gaps below")
+    def seen(m):  # the input a method's network proxies saw, in two words
+        return ("natural images" if "natural images" in inputs[m] else "Synthetic CIFAR-10"
+                if SUBSTITUTE in inputs[m] else inputs[m].split(",")[0])
+
+    why = ("input: " + ", ".join(f"{m} {seen(m)}" for m in off) + "; 'What the input changes' "
+           "measures what the input does" if off else "")
     return (first + f" {int(ok.sum())} of {len(ok)} methods are within tolerance in every KT/SPR "
-            f"cell; {', '.join(off) or 'none'} {'is' if len(off) == 1 else 'are'} not ({why}).")
+            f"cell; {', '.join(off) or 'none'} {'is' if len(off) == 1 else 'are'} not"
+            + (f" ({why})." if why else "."))
 
 
 def table1_cells(table: pd.DataFrame) -> list[str]:
@@ -738,28 +742,42 @@ def wide_table(table: pd.DataFrame, index=("row", "label"), values=("reported", 
     return w[[f"{DATASET_TITLES[d]} {'95% CI' if k == 'ci' else k}" for d in datasets for k in values]]
 
 
-def plot_table4(table: pd.DataFrame, resolution: dict):
-    """Reported and reproduced tau (with CIs) of every row, one panel per dataset."""
+def kendall_ci_panels(table: pd.DataFrame, ylabels, titles: dict, xlabel: str, suptitle: str,
+                      reproduced_label: str = "reproduced (95% CI)", height: float = 4.6,
+                      legend_loc: str = "lower right"):
+    """Reported (x) and reproduced (o, 95% CI) Kendall tau of every row of a long
+    reported | reproduced table, one panel per dataset. The one drawing behind Table 4's and
+    Table 8's figures (`plot_table4`, `plot_config_table`), so the two look alike;
+    `ylabels(t)` gives a panel's row labels, `titles` {dataset: panel title}; rows not yet
+    reproduced (NaN) show only the reported cross."""
     import matplotlib.pyplot as plt
 
     datasets = list(dict.fromkeys(table["dataset"]))
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 4.6), sharey=True)
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), height), sharey=True)
     axes = np.atleast_1d(axes)
     for ax, d in zip(axes, datasets):
         t = table[table["dataset"] == d]
         y = np.arange(len(t))
-        ax.errorbar(t["reproduced"], y, xerr=[t["reproduced"] - t["ci_low"], t["ci_high"] - t["reproduced"]],
-                    fmt="o", color="C0", label="reproduced (95% CI)", zorder=3)
+        ok = t["reproduced"].notna().to_numpy()
+        ax.errorbar(t["reproduced"][ok], y[ok], xerr=[(t["reproduced"] - t["ci_low"])[ok], (t["ci_high"] - t["reproduced"])[ok]],
+                    fmt="o", color="C0", label=reproduced_label, zorder=3)
         ax.scatter(t["reported"], y, marker="x", s=60, color="C3", label="reported", zorder=4)
-        ax.set_yticks(y, [f"{r}  {lab}" for r, lab in zip(t["row"], t["label"])])
-        ax.set_title(f"{DATASET_TITLES[d]} ({resolution[d]}×{resolution[d]} inputs)")
-        ax.set_xlabel("Kendall's τ")
+        ax.set_yticks(y, ylabels(t))
+        ax.set_title(titles[d])
+        ax.set_xlabel(xlabel)
         ax.grid(axis="x", alpha=0.3)
     axes[0].invert_yaxis()
-    axes[0].legend(loc="lower right", fontsize=8)
-    fig.suptitle("Table 4: reported vs reproduced Kendall's τ")
+    axes[0].legend(loc=legend_loc, fontsize=8)
+    fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+def plot_table4(table: pd.DataFrame, resolution: dict):
+    """Reported and reproduced tau (with CIs) of every row, one panel per dataset."""
+    titles = {d: f"{DATASET_TITLES[d]} ({resolution[d]}×{resolution[d]} inputs)" for d in table["dataset"].unique()}
+    return kendall_ci_panels(table, lambda t: [f"{r}  {lab}" for r, lab in zip(t["row"], t["label"])], titles,
+                             "Kendall's τ", "Table 4: reported vs reproduced Kendall's τ")
 
 
 def table4_flops_check(frames: dict) -> pd.DataFrame:
@@ -1049,27 +1067,9 @@ def config_table(net: dict, common, labels: dict, paper: pd.DataFrame, complexit
 
 def plot_config_table(table: pd.DataFrame, n_common: int, xlabel: str, title: str):
     """Reported and reproduced tau (with CIs) of every row, one panel per dataset."""
-    import matplotlib.pyplot as plt
-
-    datasets = list(dict.fromkeys(table["dataset"]))
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.4), sharey=True)
-    axes = np.atleast_1d(axes)
-    for ax, d in zip(axes, datasets):
-        t = table[table["dataset"] == d]
-        y = np.arange(len(t))
-        ok = t["reproduced"].notna().to_numpy()
-        ax.errorbar(t["reproduced"][ok], y[ok], xerr=[(t["reproduced"] - t["ci_low"])[ok], (t["ci_high"] - t["reproduced"])[ok]],
-                    fmt="o", color="C0", label=f"reproduced (95% CI, n={n_common:,})", zorder=3)
-        ax.scatter(t["reported"], y, marker="x", s=60, color="C3", label="reported", zorder=4)
-        ax.set_yticks(y, t["label"])
-        ax.set_title(DATASET_TITLES[d])
-        ax.set_xlabel(xlabel)
-        ax.grid(axis="x", alpha=0.3)
-    axes[0].invert_yaxis()
-    axes[0].legend(loc="lower left", fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return kendall_ci_panels(table, lambda t: t["label"], {d: DATASET_TITLES[d] for d in table["dataset"].unique()},
+                             xlabel, title, reproduced_label=f"reproduced (95% CI, n={n_common:,})", height=3.4,
+                             legend_loc="lower left")
 
 
 def config_verdict(table: pd.DataFrame, n_common: int, what: str, tolerance: float = 0.02,
@@ -1559,7 +1559,8 @@ def fig2(n_points: int = 1000, anisotropy: float = 0.1, angle_deg: float = 30.0,
 
 def plot_fig2(f: dict):
     """Figure 2: the two clouds with their principal components (arrow length = normalised
-    coefficient), and s^E against the variance ratio."""
+    coefficient, the values in each panel's legend rather than on the cloud, where they
+    overlapped the arrows and points), and s^E against the variance ratio."""
     import math
 
     import matplotlib.pyplot as plt
@@ -1573,7 +1574,9 @@ def plot_fig2(f: dict):
             d = vec[:, k] * 3.0 * p[k]  # arrow length proportional to the normalized coefficient
             ax.annotate("", xy=pts.mean(0) + d, xytext=pts.mean(0),
                         arrowprops=dict(arrowstyle="-|>", color=color, lw=2.5))
-            ax.text(*(pts.mean(0) + d * 1.15), f"PC{k + 1}: {p[k]:.2f}", color=color, fontsize=10)
+            ax.plot([], [], color=color, lw=2.5, label=f"PC{k + 1}: {p[k]:.2f}")  # legend entry
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=10, frameon=False,
+                  title="normalized PC coefficients", title_fontsize=9)  # under the cloud, not on it
         ax.set_title(f"{name}: $s^E$ = {scores.loc[name, 'expressivity s^E']:.3f}")
         ax.set_xlim(-4, 4); ax.set_ylim(-4, 4); ax.set_aspect("equal"); ax.grid(alpha=0.3)
     ax = axes[2]
@@ -1587,4 +1590,209 @@ def plot_fig2(f: dict):
     ax.set_title("(c) $s^E$ vs the variance ratio"); ax.grid(alpha=0.3)
     fig.suptitle("Figure 2: expressivity of 2-D features (normalized PC coefficients as probabilities)")
     fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- Figure 1
+
+#: Figure 1's claim (3): the methods the paper calls costly.
+FIG1_COSTLY = ["Grasp", "Snip", "TE-NAS", "GradSign", "ZiCo"]
+
+
+def fig1_points(t1: pd.DataFrame, dataset: str = IN16, methods=TABLE1_METHODS) -> pd.DataFrame:
+    """Figure 1's points, read from Table 1's long result table (`results/table1.csv`) rather
+    than recomputed, so Figure 1 and Table 1 cannot disagree: per method (Table 1's order, the
+    ground-truth rows left out) our and the paper's KT and Acc. on `dataset`, their tolerances,
+    and ms per architecture (ours: one CPU thread, all methods in one run; the paper's: GPU).
+    NaN where there is no value (no runtime for #Params and FLOPs; a method not cached yet)."""
+    d = t1[t1["dataset"] == dataset].pivot(index="method", columns="metric",
+                                           values=["reproduced", "reported", "tolerance"])
+    ms = t1[t1["metric"] == "ms_per_arch"].set_index("method")
+    order = [m.label for m in methods if m.label in d.index]
+    out = pd.DataFrame({
+        "ours KT": d[("reproduced", "KT")], "ours Acc": d[("reproduced", "Acc")],
+        "ours ms": ms["reproduced"].reindex(d.index),
+        "paper KT": d[("reported", "KT")], "paper Acc": d[("reported", "Acc")],
+        "paper ms": ms["reported"].reindex(d.index),
+        "KT tolerance": d[("tolerance", "KT")], "Acc tolerance": d[("tolerance", "Acc")],
+    })
+    return out.reindex(order)
+
+
+def fig1_headline(points: pd.DataFrame) -> pd.DataFrame:
+    """Figure 1's numbers as the page's key table: KT and Acc. reported | reproduced | delta,
+    and ms per architecture (the paper's GPU, our CPU thread: different hardware, no delta)."""
+    cols = {("KT", "reported"): points["paper KT"], ("KT", "reproduced"): points["ours KT"],
+            ("KT", "delta"): points["ours KT"] - points["paper KT"],
+            ("Acc. (%)", "reported"): points["paper Acc"], ("Acc. (%)", "reproduced"): points["ours Acc"],
+            ("Acc. (%)", "delta"): points["ours Acc"] - points["paper Acc"],
+            ("ms/arch", "paper (GPU)"): points["paper ms"], ("ms/arch", "ours (CPU, 1 thread)"): points["ours ms"]}
+    out = pd.DataFrame(cols)
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    out.index.name = None
+    return out
+
+
+def style_fig1(headline: pd.DataFrame, points: pd.DataFrame):
+    """A Styler for `fig1_headline`: KT to 3 decimals, Acc. to 2, ms to 0; each delta green
+    within its method's tolerance, red outside; a missing value (no runtime for #Params and
+    FLOPs) shown as '-'."""
+    def colour(col):
+        tol = points["KT tolerance" if col.name[0] == "KT" else "Acc tolerance"].reindex(col.index)
+        return ["" if v != v or t != t else "background-color: #d9f2d9" if abs(v) <= t + 1e-12
+                else "background-color: #f8d7da" for v, t in zip(col, tol)]
+    kt = [c for c in headline.columns if c[0] == "KT"]
+    acc = [c for c in headline.columns if c[0] == "Acc. (%)"]
+    ms = [c for c in headline.columns if c[0] == "ms/arch"]
+    return (headline.style.format(precision=3, na_rep="-", subset=kt)
+            .format(precision=2, na_rep="-", subset=acc).format(precision=0, na_rep="-", subset=ms)
+            .apply(colour, subset=[c for c in headline.columns if c[1] == "delta"]))
+
+
+def fig1_claims(points: pd.DataFrame, costly=FIG1_COSTLY) -> pd.DataFrame:
+    """Figure 1's three claims on our numbers (`results/fig1.csv`): AZ-NAS has the highest KT;
+    it selects the most accurate architecture; it is cheaper per architecture than the cheapest
+    of the `costly` methods. A claim whose methods are not all cached is not tested."""
+    from aznas_core.report.methods import claim_row
+
+    ours = points.dropna(subset=["ours KT"])
+    rivals = ours.drop(index="AZ-NAS")
+    timed = points.index[points["ours ms"].notna()]
+
+    def best(col):
+        return (ours.loc["AZ-NAS", col] > rivals[col].max(), ours.loc["AZ-NAS", col], rivals[col].max(),
+                f"best other: {rivals[col].idxmax()}")
+
+    def cheaper():
+        cheapest = points.loc[costly, "ours ms"].idxmin()
+        return (points.loc["AZ-NAS", "ours ms"] < points.loc[cheapest, "ours ms"], points.loc["AZ-NAS", "ours ms"],
+                points.loc[cheapest, "ours ms"], f"cheapest costly method: {cheapest}")
+
+    return pd.DataFrame([
+        claim_row("AZ-NAS has the highest Kendall's tau on ImageNet16-120", points.index, ours.index,
+                  lambda: best("ours KT")),
+        claim_row("AZ-NAS selects the most accurate architecture on ImageNet16-120 (Acc.)", points.index,
+                  ours.index, lambda: best("ours Acc")),
+        claim_row(f"AZ-NAS is cheaper per architecture than the costly methods ({', '.join(costly)})",
+                  list(costly) + ["AZ-NAS"], timed, cheaper),
+    ], columns=["claim", "holds", "value", "reference", "detail"])
+
+
+def _segment_hits(a, b, c, r) -> bool:
+    """Whether the segment a-b passes within r of the point c (display coordinates)."""
+    ab = b - a
+    u = 0.0 if not ab.any() else float(np.clip(np.dot(c - a, ab) / np.dot(ab, ab), 0, 1))
+    return bool(np.hypot(*(a + u * ab - c)) < r)
+
+
+def _segment_box(a, b, box) -> bool:
+    """Whether the segment a-b passes through `box` (x0, y0, x1, y1), sampled finely."""
+    t = np.linspace(0, 1, 50)[:, None]
+    q = a + t * (b - a)
+    return bool(((q[:, 0] > box[0]) & (q[:, 0] < box[2]) & (q[:, 1] > box[1]) & (q[:, 1] < box[3])).any())
+
+
+def _place_labels(ax, x, y, radius_pt, names, fontsize: float = 9, pad_pt: float = 2.0):
+    """Label each bubble without overlaps: for each point (most crowded first) try positions
+    around its bubble (right, above, left, below, the diagonals), then the same further out with
+    a leader line, and keep the first that touches no other label, no bubble and stays inside the
+    axes (else the least overlapping one). Positions are computed in display space, so call this
+    after the figure's layout is final."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    k = fig.dpi / 72.0
+    p = ax.transData.transform(np.c_[x, y])
+    rad = np.asarray(radius_pt, dtype=float) * k
+    pad = pad_pt * k
+    frame = ax.get_window_extent()
+    bubbles = [(px - r, py - r, px + r, py + r) for (px, py), r in zip(p, rad)]
+
+    def overlap(a, b):
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    crowd = [sum(np.hypot(*(p[j] - p[i])) < 60 * k for j in range(len(p))) for i in range(len(p))]
+    placed, texts = [], []
+    angles = np.deg2rad([0, 90, 180, 270, 45, 135, 315, 225, 22.5, 67.5, 112.5, 157.5, 202.5, 247.5,
+                         292.5, 337.5])
+    for i in sorted(range(len(p)), key=lambda i: (names[i] != "AZ-NAS", -crowd[i], i)):
+        t = ax.text(x[i], y[i], names[i], fontsize=fontsize, ha="center", va="center", zorder=5,
+                    fontweight="bold" if names[i] == "AZ-NAS" else "normal")
+        bb = t.get_window_extent(renderer)
+        w, h = bb.width, bb.height
+        best = None
+        for extra in (0, 8, 18, 30, 45, 60):
+            for a in angles:
+                dx, dy = np.cos(a), np.sin(a)
+                gap = rad[i] + pad + extra * k
+                # the box's side facing the point touches the circle of radius `gap`
+                s_ = min(w / 2 / max(abs(dx), 1e-9), h / 2 / max(abs(dy), 1e-9))
+                cx, cy = p[i][0] + dx * (gap + s_), p[i][1] + dy * (gap + s_)
+                box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+                cost = sum(overlap(box, b) for b in placed) + sum(overlap(box, b) for b in bubbles)
+                out = (max(0, frame.x0 - box[0]) + max(0, box[2] - frame.x1)
+                       + max(0, frame.y0 - box[1]) + max(0, box[3] - frame.y1))
+                cost += out * h * 10
+                # the label must sit nearer its own bubble than any other, and a leader line
+                # may cross neither another bubble nor a placed label
+                def near(j):
+                    q = np.array([min(max(p[j][0], box[0]), box[2]), min(max(p[j][1], box[1]), box[3])])
+                    return np.hypot(*(q - p[j])) - rad[j]
+                cost += sum(near(j) < near(i) - pad for j in range(len(p)) if j != i) * w * h
+                if extra > 0:
+                    end = np.array([min(max(p[i][0], box[0]), box[2]), min(max(p[i][1], box[1]), box[3])])
+                    cost += sum(_segment_hits(p[i], end, p[j], rad[j]) * w * h
+                                for j in range(len(p)) if j != i)
+                    cost += sum(_segment_box(p[i], end, b) * w * h for b in placed)
+                if best is None or cost < best[0] - 1e-9:
+                    best = (cost, box, extra > 0)
+            if best[0] == 0:
+                break
+        cost, box, leader = best
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        t.set_position(ax.transData.inverted().transform((cx, cy)))
+        if leader:  # a line from the bubble's edge to the nearest point of the label's box
+            end = np.array([min(max(p[i][0], box[0]), box[2]), min(max(p[i][1], box[1]), box[3])])
+            v = end - p[i]
+            start = p[i] + v / np.linalg.norm(v) * rad[i]
+            a, b = ax.transData.inverted().transform(np.vstack([start, end]))
+            ax.plot([a[0], b[0]], [a[1], b[1]], color="0.25", lw=0.8, zorder=4)
+        placed.append(box)
+        texts.append(t)
+    return texts
+
+
+def plot_fig1(points: pd.DataFrame, dataset: str = IN16):
+    """Figure 1 from `fig1_points`: KT (x) against the selected architecture's Acc. (y), bubble
+    size and colour = ms per architecture (log scale); ours (left) and the paper's (right).
+    Methods at the very same point (#Params and FLOPs rank NAS-Bench-201 cells identically)
+    share one label; labels are placed apart from each other and from the bubbles."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.6))
+    drawn = []
+    for ax, who, unit in ((axes[0], "ours", "CPU ms/arch, 1 thread"), (axes[1], "paper", "GPU ms/arch")):
+        p = points.dropna(subset=[f"{who} KT", f"{who} Acc"])
+        ms = p[f"{who} ms"]
+        size = ms.fillna(ms.min() if ms.notna().any() else 1.0)
+        norm = plt.matplotlib.colors.LogNorm(vmin=max(size.min(), 1e-3), vmax=max(size.max(), 1e-3 * 1.01))
+        area = 40 + 400 * np.sqrt(size / size.max())
+        sc = ax.scatter(p[f"{who} KT"], p[f"{who} Acc"], s=area, c=size, cmap="viridis_r", norm=norm,
+                        alpha=0.75, edgecolor="black", linewidth=0.5)
+        ax.margins(x=0.14, y=0.16)
+        fig.colorbar(sc, ax=ax, label=unit)
+        ax.set_xlabel("Kendall's τ")
+        ax.set_ylabel("Acc. of the selected architecture (%)")
+        ax.set_title(f"{'Reproduced (this repository)' if who == 'ours' else 'Reported (paper)'}: "
+                     f"{DATASET_TITLES[dataset]}", fontsize=11)
+        ax.grid(alpha=0.3)
+        xy = p[[f"{who} KT", f"{who} Acc"]].round(6)
+        groups = xy.groupby(list(xy.columns), sort=False).groups  # one label per distinct point
+        drawn.append((ax, [(kx, ky, np.sqrt(area[list(ix)].max()) / 2, ", ".join(ix))
+                           for (kx, ky), ix in groups.items()]))
+    fig.tight_layout()
+    for ax, labels in drawn:
+        ax.set_autoscale_on(False)
+        kx, ky, r, names = zip(*labels)
+        _place_labels(ax, np.array(kx), np.array(ky), np.array(r), list(names))
     return fig
