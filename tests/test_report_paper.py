@@ -517,3 +517,43 @@ def test_kendall_ci_panels_draws_table4_and_config_tables_alike():
     fig4 = report.plot_table4(t.fillna(0.6), {"cifar10": 32, "cifar100": 32})
     assert [x.get_text() for x in fig4.axes[0].get_yticklabels()] == ["1  a", "2  b"]
     assert fig4.axes[0].get_title() == "CIFAR-10 (32×32 inputs)" and fig.axes[0].get_title() == "CIFAR-10"
+
+
+# --------------------------------------------------------------------------------- Figures 4, 5
+
+def test_fig4_panels_and_claims_equal_the_committed_results():
+    n, panels = paper.fig4_panels("ImageNet16-120", 32)
+    assert n == 1042 and list(panels) == paper.FIG4_PANELS
+    az = panels["AZ-NAS"]
+    # ranks within the subset (average ranks for ties): 1..1042, summing to 1042 * 1043 / 2
+    assert az["true"].min() >= 1 and az["true"].max() <= 1042 and az["true"].sum() == pytest.approx(1042 * 1043 / 2)
+    claims = paper.fig4_claims(panels)
+    committed = pd.read_csv(report.RESULTS_DIR / "fig4.csv")
+    assert claims["claim"].tolist() == committed["claim"].tolist()
+    assert claims["holds"].tolist() == committed["holds"].tolist()
+    np.testing.assert_allclose(claims["value"], committed["value"], atol=6e-5)
+    assert (claims["n_archs"] == 1042).all()
+    t = paper.fig4_table(panels)
+    assert t.loc["AZ-NAS", "Kendall's τ"] == az["tau"] and t["n_archs"].eq(1042).all()
+    # a method that is not cached: its claim is not tested, its row is empty
+    partial = {k: v for k, v in panels.items() if k != "Snip"}
+    assert paper.fig4_claims(partial)["holds"].isna().all() and paper.fig4_table(partial).loc["Snip"].isna().all()
+    html = paper.style_claims(claims).to_html()
+    assert "holds" in html and "#d9f2d9" in html
+
+
+def test_fig5_equals_the_committed_results():
+    f = paper.fig5("ImageNet16-120", (32,))
+    kt = f["kt"]
+    committed = pd.read_csv(report.RESULTS_DIR / "fig5_kt.csv").query("resolution == 32").reset_index(drop=True)
+    assert kt["label"].tolist() == committed["label"].tolist() == list(paper.FIG5_PANELS.values())
+    np.testing.assert_allclose(kt["kt"], committed["kt"], atol=6e-5)
+    np.testing.assert_allclose(kt["spr"], committed["spr"], atol=6e-5)
+    claims = paper.fig5_claims(kt, 32)
+    c = pd.read_csv(report.RESULTS_DIR / "fig5.csv")
+    assert claims["holds"].tolist() == c["holds"].tolist()
+    np.testing.assert_allclose(claims["value"], c["value"], atol=6e-5)
+    # the ranks are within the subset and the colour panel is the non-linear aggregate's
+    r = f["ranks"][32]
+    assert r.shape == (1042, 6) and r.max().max() == 1042
+    assert metrics.kendall_tau(r.iloc[:, -1], f["truth_rank"][32]) == pytest.approx(kt["kt"].iloc[-1], abs=1e-9)

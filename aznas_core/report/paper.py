@@ -1796,3 +1796,192 @@ def plot_fig1(points: pd.DataFrame, dataset: str = IN16):
         kx, ky, r, names = zip(*labels)
         _place_labels(ax, np.array(kx), np.array(ky), np.array(r), list(names))
     return fig
+
+
+def style_claims(claims: pd.DataFrame, precision: int = 3):
+    """A Styler for a figure's claims table (claim, holds, value, reference, detail): `holds`
+    green where the claim holds on our numbers, red where it does not, blank where it is not
+    testable yet; numbers to `precision` decimals, a missing one as '-'. The verdict table the
+    figure pages open with."""
+    def colour(col):
+        return ["" if v is None or v != v else
+                "background-color: #d9f2d9" if bool(v) else "background-color: #f8d7da" for v in col]
+    num = [c for c in claims.columns if c != "holds" and pd.api.types.is_numeric_dtype(claims[c])]
+    return (claims.style.format(precision=precision, na_rep="-", subset=num)
+            .format(lambda v: "not yet testable" if v is None or v != v else ("holds" if v else "does not hold"),
+                    subset=["holds"])
+            .apply(colour, subset=["holds"]).hide(axis="index"))
+
+
+# --------------------------------------------------------------------------------- Figure 4
+
+#: Figure 4's eight panels, in the paper's order (the eighth, not named in the text we have: Snip).
+FIG4_PANELS = ["Synflow", "NASWOT", "TE-NAS", "ZenNAS", "GradSign", "ZiCo", "Snip", "AZ-NAS"]
+
+
+def fig4_panels(dataset: str = IN16, resolution: int = 32, labels=FIG4_PANELS, **config) -> tuple[int, dict]:
+    """Figure 4's panels on the 1,042 architectures of `uniform_subset()` (a method is drawn on
+    all of them or not at all): per method its predicted and ground-truth ranks within the
+    subset (1042 = best), Kendall's tau, Spearman's rho, and `misranked`, the share of its
+    top-10% predicted architectures in the bottom half of the ground truth. Returns (number of
+    subset architectures with a cached score, {label: panel})."""
+    from aznas_core.benchmarks.nb201 import uniform_subset
+
+    methods = [next(m for m in TABLE1_METHODS if m.label == lab) for lab in labels]
+    proxies = list(dict.fromkeys(p for m in methods for p in m.proxies))
+    frame, _ = comparison_frame(dataset, proxies, resolution, fallback=16 if resolution == 32 else 32, **config)
+    subset = set(uniform_subset())
+    frame = frame[frame["index"].isin(subset)].reset_index(drop=True)
+    panels = {}
+    for m in methods:
+        if not set(m.proxies) <= set(frame.columns):
+            continue
+        f = frame.dropna(subset=list(m.proxies))
+        if len(f) < len(subset):
+            continue
+        s = aggregate.aggregate(f, list(m.proxies), m.aggregation)
+        pred, true = aggregate.ranks(s), aggregate.ranks(f["acc"])
+        top = pred > np.quantile(pred, 0.9)
+        panels[m.label] = dict(pred=pred, true=true, tau=metrics.kendall_tau(s, f["acc"]),
+                               rho=metrics.spearman_rho(s, f["acc"]), n=len(f),
+                               misranked=float(np.mean(true[top] <= len(f) / 2)))
+    return len(frame), panels
+
+
+def fig4_claims(panels: dict, labels=FIG4_PANELS) -> pd.DataFrame:
+    """Figure 4's claims (`results/fig4.csv`): AZ-NAS has the highest tau and the highest rho
+    of the eight; it puts the fewest of its top-10% in the bottom half of the ground truth.
+    `n_archs`: the subset's size."""
+    from aznas_core.benchmarks.nb201 import uniform_subset
+    from aznas_core.report.methods import claim_row
+
+    rivals = {k: v for k, v in panels.items() if k != "AZ-NAS"}
+
+    def highest(key):
+        best = max(rivals, key=lambda k: rivals[k][key])
+        return panels["AZ-NAS"][key] > rivals[best][key], panels["AZ-NAS"][key], rivals[best][key], f"best other: {best}"
+
+    def fewest_misranked():
+        best = min(rivals, key=lambda k: rivals[k]["misranked"])
+        az = panels["AZ-NAS"]["misranked"]
+        return az <= rivals[best]["misranked"], az, rivals[best]["misranked"], f"lowest other: {best}"
+
+    claims = [claim_row(f"AZ-NAS has the highest {name} of the eight methods", labels, panels,
+                        lambda key=key: highest(key)) for key, name in (("tau", "Kendall's tau"), ("rho", "Spearman's rho"))]
+    claims.append(claim_row("AZ-NAS puts the fewest of its top-10% in the bottom half of the ground truth",
+                            labels, panels, fewest_misranked))
+    claims = pd.DataFrame(claims, columns=["claim", "holds", "value", "reference", "detail"])
+    claims["n_archs"] = len(uniform_subset())
+    return claims
+
+
+def fig4_table(panels: dict, labels=FIG4_PANELS) -> pd.DataFrame:
+    """One row per panel: tau, rho, the top-10% share in the bottom half, n (NaN where a
+    method is not cached on all of the subset)."""
+    cols = ["tau", "rho", "misranked", "n"]
+    t = pd.DataFrame([{k: panels[lab][k] for k in cols} if lab in panels else {k: np.nan for k in cols}
+                      for lab in labels], index=list(labels))
+    return t.rename(columns={"tau": "Kendall's τ", "rho": "Spearman's ρ",
+                             "misranked": "top-10% in bottom half", "n": "n_archs"})
+
+
+def plot_fig4(panels: dict, dataset: str = IN16, labels=FIG4_PANELS):
+    """Figure 4: predicted (x) against ground-truth (y) rank, one panel per method, AZ-NAS in
+    red; a method not cached on the whole subset says so in its panel."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 4, figsize=(13, 6.8), sharex=True, sharey=True)
+    for ax, label, letter in zip(axes.flat, labels, "abcdefgh"):
+        p = panels.get(label)
+        if p is None:
+            ax.text(0.5, 0.5, "not yet cached", ha="center", va="center", transform=ax.transAxes, color="0.4")
+        else:
+            ax.scatter(p["pred"], p["true"], s=3, alpha=0.5, color="C3" if label == "AZ-NAS" else "C0", rasterized=True)
+            ax.plot([0, p["n"]], [0, p["n"]], color="0.5", lw=0.8, ls="--")
+            ax.text(0.04, 0.96, f"τ = {p['tau']:.3f}\nρ = {p['rho']:.3f}", transform=ax.transAxes, va="top",
+                    fontsize=9, bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"))
+        ax.set_title(f"({letter}) {label}", fontsize=10)
+    for ax in axes[-1]:
+        ax.set_xlabel("predicted rank")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("ground-truth rank")
+    n = next(iter(panels.values()))["n"] if panels else 0
+    fig.suptitle(f"Figure 4: predicted vs ground-truth rank, {dataset}, {n:,} architectures")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- Figure 5
+
+#: Figure 5's six panels: {title: combination label}.
+FIG5_PANELS = {"(a) expressivity": "E", "(b) progressivity": "P", "(c) trainability": "T",
+               "(d) complexity": "C", "(e) linear aggregation": "E+P+T+C L",
+               "(f) non-linear aggregation (AZ-NAS)": "E+P+T+C NL"}
+
+
+def fig5(dataset: str = IN16, resolutions=(32, 16), seed: int = 0, panels=FIG5_PANELS) -> dict:
+    """Figure 5 on the 1,042 architectures of `uniform_subset()`, at each resolution of E, P, T:
+    `frames` {resolution: scores with ground truth}, `ranks` {resolution: one column of ranks
+    within the subset per panel (1 = worst)}, `truth_rank` and `kt`, the long table of tau and
+    rho per (panel, resolution) (`results/fig5_kt.csv`). Every architecture of the subset must
+    be cached: the paper's ranks are within all 1,042."""
+    from aznas_core import sweep
+    from aznas_core.benchmarks.nb201 import uniform_subset
+    from aznas_core.report.common import PROXY_LETTERS, combination_scores
+
+    subset = uniform_subset()
+    frames, rows = {}, []
+    for r in resolutions:
+        f = sweep.scores(dataset=dataset, proxies=list(PROXY_LETTERS.values()), seed=seed, resolution=r)
+        f = sweep.with_ground_truth(f[f["index"].isin(subset)], dataset).reset_index(drop=True)
+        if len(f) != len(subset):
+            raise ValueError(f"{r}x{r}: {len(f)} of {len(subset)} architectures cached")
+        frames[r] = f
+        for name, label in panels.items():
+            s = combination_scores(f, label)
+            rows.append({"panel": name, "label": label, "resolution": r, "n_archs": len(f),
+                         "kt": metrics.kendall_tau(s, f["acc"]), "spr": metrics.spearman_rho(s, f["acc"])})
+    ranks = {r: pd.DataFrame({name: aggregate.ranks(combination_scores(f, label)) for name, label in panels.items()})
+             for r, f in frames.items()}
+    return dict(frames=frames, ranks=ranks, truth_rank={r: aggregate.ranks(f["acc"]) for r, f in frames.items()},
+                kt=pd.DataFrame(rows))
+
+
+def fig5_claims(kt: pd.DataFrame, resolution: int) -> pd.DataFrame:
+    """Figure 5's claims at `resolution` (`results/fig5.csv`): non-linear aggregation has the
+    highest tau of the six panels, and beats linear aggregation (value: the tau difference)."""
+    main = kt[kt["resolution"] == resolution].set_index("label")["kt"]
+    return pd.DataFrame([
+        {"claim": "non-linear aggregation has the highest tau of the six panels",
+         "value": float(main["E+P+T+C NL"]), "holds": bool(main.idxmax() == "E+P+T+C NL")},
+        {"claim": "non-linear aggregation beats linear aggregation",
+         "value": float(main["E+P+T+C NL"] - main["E+P+T+C L"]),
+         "holds": bool(main["E+P+T+C NL"] > main["E+P+T+C L"])},
+    ])
+
+
+def plot_fig5(f: dict, resolution: int, dataset: str = IN16):
+    """Figure 5 from `fig5`: predicted (x) against ground-truth (y) rank per panel, points
+    coloured by the AZ-NAS rank (panel f), best drawn last; tau and rho in each title."""
+    import matplotlib.pyplot as plt
+
+    ranks, truth, kt = f["ranks"][resolution], f["truth_rank"][resolution], f["kt"]
+    names = list(ranks.columns)
+    m = len(ranks)
+    colour = ranks[names[-1]]
+    order = np.argsort(colour, kind="stable")  # draw the best last, on top
+    fig, axes = plt.subplots(2, 3, figsize=(12.5, 8.0), sharex=True, sharey=True, layout="constrained")
+    for ax, name in zip(axes.flat, names):
+        sc = ax.scatter(ranks[name][order], truth[order], c=colour[order], cmap="YlGnBu",
+                        s=7, vmin=1, vmax=m, linewidths=0)
+        ax.plot([1, m], [1, m], color="gray", lw=0.8, ls="--")
+        row = kt[(kt["panel"] == name) & (kt["resolution"] == resolution)].iloc[0]
+        ax.set_title(f"{name}\nτ = {row['kt']:.3f}, ρ = {row['spr']:.3f}", fontsize=10)
+    for ax in axes[-1]:
+        ax.set_xlabel("predicted rank")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("ground-truth rank")
+    fig.colorbar(sc, ax=axes, shrink=0.6, label="AZ-NAS rank (f)")
+    fig.suptitle(f"Figure 5: predicted vs true rank, {DATASET_TITLES[dataset]}, {m} architectures "
+                 f"(proxies at {resolution}x{resolution})")
+    return fig
