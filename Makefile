@@ -21,9 +21,10 @@ demo: setup
 	$(VENV)/bin/aznas score '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|' --dataset ImageNet16-120
 
 # unit + integration tests, the book build and its browser check (tests/), then nbval on
-# the notebooks (cells marked NBVAL_CHECK_OUTPUT must print what the committed notebook shows)
+# the notebooks (cells marked NBVAL_CHECK_OUTPUT must print what the committed notebook shows);
+# one pytest-xdist worker per core, each test file (each notebook) whole on one worker
 test: setup
-	$(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider
+	$(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider -n auto --dist loadfile
 
 table4: setup
 	mkdir -p results

@@ -1,5 +1,6 @@
 """The scoring engine: resumable, verifiable, executor-independent, and true to fresh scores."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -235,15 +236,29 @@ def test_repair_names_the_architectures_a_readable_bad_shard_held(tmp_path, arch
     assert sweep.read_cache(BASE, tmp_path, "synflow").empty
 
 
+def _cache_group(directory):
+    """A cache directory's code path: its family and configuration key without the seed,
+    dataset and resolution (directories that differ only in those run the same code)."""
+    key = re.sub(r"-seed\d+", "", directory.name)
+    key = re.sub(r"(?<=-)(ImageNet16-120|cifar100|cifar10)(?=-|$)|^res\d+", "", key)
+    return directory.parent.name, key
+
+
 def test_every_committed_baseline_cache_equals_a_fresh_recomputation():
-    """A random entry of the oldest and of the newest shard of every committed baseline-family
-    cache directory (so every session's additions are checked), recomputed from scratch with
-    the configuration the shard records: equal to the last bit when the shard was computed on
-    this kind of machine (`sweep.kernels`), and within `OTHER_MACHINE_TOLERANCE` otherwise."""
+    """A random entry of the oldest and of the newest shard (by the time in its name) of every
+    committed baseline cache group (a family and configuration up to seed, dataset and
+    resolution: one code path; so every session's newest additions are checked), recomputed
+    from scratch with the configuration the shard records: equal to the last bit when the shard
+    was computed on this kind of machine (`sweep.kernels`), and within `OTHER_MACHINE_TOLERANCE`
+    otherwise."""
     dirs = sorted(d for d in (sweep.SCORES_DIR / "nb201").glob("*/*") if d.is_dir())
     assert dirs, "no committed baseline caches"
+    groups = {}
     for d in dirs:
-        shards = sorted(d.glob("part-*.parquet"))
+        groups.setdefault(_cache_group(d), []).extend(d.glob("part-*.parquet"))
+    assert len(groups) >= 15, sorted(groups)  # every family and input of the committed caches
+    for shards in groups.values():
+        shards = sorted(shards, key=lambda p: p.name)
         for shard in dict.fromkeys([shards[0], shards[-1]]):
             _check_one_cached_entry(shard)
 

@@ -2,6 +2,7 @@
 reported-vs-reproduced joins, and the result files under `results/`."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -63,12 +64,18 @@ def compare(reported: pd.DataFrame, reproduced: pd.DataFrame,
 
 def write_results(frame: pd.DataFrame, name: str, results_dir: Path | None = None,
                   float_format: str = "%.4f") -> tuple[Path, Path]:
-    """Write `results/<name>.csv` and `results/<name>.md`; returns both paths."""
+    """Write `results/<name>.csv` and `results/<name>.md`; returns both paths. Each file is
+    written beside its target and renamed into place, so a reader running in parallel (the test
+    suite under pytest-xdist) never sees a half-written file."""
     d = Path(results_dir or RESULTS_DIR)
     d.mkdir(parents=True, exist_ok=True)
     csv, md = d / f"{name}.csv", d / f"{name}.md"
-    frame.to_csv(csv, index=False, float_format=float_format)
-    md.write_text(frame.to_markdown(index=False, floatfmt=".3f") + "\n")
+    texts = {csv: frame.to_csv(index=False, float_format=float_format),
+             md: frame.to_markdown(index=False, floatfmt=".3f") + "\n"}
+    for path, text in texts.items():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
     return csv, md
 
 
