@@ -1985,3 +1985,155 @@ def plot_fig5(f: dict, resolution: int, dataset: str = IN16):
     fig.suptitle(f"Figure 5: predicted vs true rank, {DATASET_TITLES[dataset]}, {m} architectures "
                  f"(proxies at {resolution}x{resolution})")
     return fig
+
+
+# ------------------------------------------------------------------- Tables 6 and 10 (reported)
+
+def table6() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The paper's Table 6 (NDS: ENAS, Amoeba, NASNet), reported only: nothing here can be
+    recomputed offline (no NDS ground truth), so the page shows the transcription. Returns
+    (`wide`: one row per method in the paper's layout, KT and 'Acc. mean ± std' per space, as
+    text; `tidy`: one row per (method, space, metric), `results/table6.csv`)."""
+    from aznas_core.reported import reported
+
+    paper = reported("P-T6")
+    paper["space"] = paper["note"].str.removeprefix("space=")
+    spaces, methods = list(dict.fromkeys(paper["space"])), list(dict.fromkeys(paper["label"]))
+    cells = paper.assign(cell=[f"{v:.3f}" if m == "KT" else f"{v:.2f} ± {s:g}"
+                               for m, v, s in zip(paper["metric"], paper["value"], paper["std"])])
+    wide = cells.pivot(index="label", columns=["space", "metric"], values="cell").loc[methods]
+    wide = wide[[(s, m) for s in spaces for m in ("KT", "Acc")]]
+    wide.columns = [f"{s} {'KT' if m == 'KT' else 'Acc. (%)'} (reported)" for s, m in wide.columns]
+    wide.index.name = "method"
+    tidy = paper[["row", "label", "space", "metric", "value", "std"]].rename(
+        columns={"label": "method", "value": "reported", "std": "reported_std"})
+    tidy.insert(0, "status", "reported")
+    return wide, tidy
+
+
+def table10() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The paper's Table 10 (trainability targets), reported only: the accuracies need
+    ImageNet training. Returns (`table`: one row per model, the s^T objective, its target and
+    the reported top-1; `tidy`: the same with file column names, `results/table10.csv`)."""
+    from aznas_core.reported import reported
+
+    paper = reported("P-T10")
+    target = paper[paper["metric"] == "target_trainability"].set_index("label")
+    top1 = paper[paper["metric"] == "top1"].set_index("label")
+    table = pd.DataFrame({"row": target["row"],
+                          "s^T objective": target["note"].str.removeprefix("s^T objective: "),
+                          "target s^T": target["value"], "ImageNet top-1 (%) reported": top1["value"]})
+    table.index.name = "model"
+    tidy = table.reset_index().rename(columns={"target s^T": "target_trainability",
+                                               "ImageNet top-1 (%) reported": "reported_top1",
+                                               "s^T objective": "objective"})
+    tidy.insert(0, "status", "reported")
+    return table, tidy
+
+
+# ------------------------------------------------------------------ Tables 3 and 7 (searches)
+
+#: AZ-NAS's proxies for ViTs (no progressivity; PROTOCOLS.md E).
+VIT_KEYS = ["expressivity", "trainability", "complexity"]
+
+
+def table3_found(subsets: dict, resolution: int = 64, batch_size: int = 8, seed: int = 0,
+                 recompute: bool = False, root=None) -> tuple[dict, pd.DataFrame]:
+    """Table 3's searches: random search in AutoFormer's space within each subset's #Params
+    window, `subsets` {subset: candidates}, read from the committed histories (or run into
+    `root` with `recompute`). Returns ({subset: history}, the best ViT per subset:
+    `results/table3.csv`)."""
+    from aznas_core import search
+    from aznas_core.spaces import autoformer as af
+
+    histories, rows = {}, []
+    for sub, n in subsets.items():
+        lo, hi = af.WINDOWS[sub]
+        cfg = search.SearchConfig(space="autoformer", strategy="random", iterations=n, seed=seed, subset=sub,
+                                  min_budget=lo, budget=hi, resolution=resolution, batch_size=batch_size)
+        h = histories[sub] = search.run(cfg, root=root) if recompute else search.load(cfg)
+        top = search.best(h)
+        rows.append(dict(subset=sub, arch=top["arch"], params=top["params"], flops=top["flops"],
+                         iterations=len(h), search_seconds=h["seconds"].sum()))
+    return histories, pd.DataFrame(rows)
+
+
+def table3_counters() -> pd.DataFrame:
+    """Our #Params and FLOPs (M) of the authors' six published ViTs beside the paper's
+    Table 3 (with its reported top-1 and search cost): checks the counters behind the
+    search's constraints."""
+    from aznas_core.reported import reported
+    from aznas_core.spaces import autoformer as af
+
+    paper = reported("P-T3")
+    paper = paper[paper["label"] == "AZ-NAS"]
+    rows = []
+    keys = [(s, b) for s in af.SUBSETS for b in ("plain", "tftas")]
+    for (sub, budget), row in zip(keys, sorted(paper["row"].unique())):
+        arch = af.published(sub, budget)
+        p = paper[paper["row"] == row].set_index("metric")["value"]
+        rows.append(dict(subset=sub, budget=budget, params_ours=af.params(arch) / 1e6, params_paper=p["params_m"],
+                         flops_ours=af.complexity(arch) / 1e6, flops_paper=p["flops_m"],
+                         top1_paper=p["top1"], search_gpu_days_paper=p["search_cost_gpu_days"]))
+    return pd.DataFrame(rows)
+
+
+def published_ranks(histories: dict, published: pd.DataFrame, keys=VIT_KEYS) -> pd.DataFrame:
+    """Where each published ViT (`published`: one scored row per (subset, budget)) ranks among
+    our candidates of its subset: added to the sample, the non-linear aggregate recomputed over
+    sample + it; rank 1 = best, `percentile` = share of the pool it beats."""
+    rows = []
+    for r in published.itertuples():
+        pool = pd.concat([histories[r.subset][keys + ["arch"]], pd.DataFrame([{k: getattr(r, k) for k in keys + ["arch"]}])],
+                         ignore_index=True)
+        agg = aggregate.nonlinear(pool, keys).to_numpy()
+        rows.append(dict(subset=r.subset, budget=r.budget, params=r.params, rank=int((agg > agg[-1]).sum()) + 1,
+                         of=len(pool), percentile=100 * (agg < agg[-1]).mean()))
+    return pd.DataFrame(rows)
+
+
+def table7_found(seeds, budget: float = 450e6, iterations: int = 120, population: int = 16,
+                 resolution: int = 64, batch_size: int = 16, recompute: bool = False,
+                 root=None) -> tuple[dict, pd.DataFrame]:
+    """Table 7's searches: Algorithm 1 in the MobileNetV2 space at `budget`, one per seed, read
+    from the committed histories (or run into `root` with `recompute`). Returns ({seed:
+    history}, one row per seed with the answer's costs: `results/table7.csv`'s columns)."""
+    from aznas_core import search
+    from aznas_core.spaces import mbv2
+
+    histories = {}
+    for s in seeds:
+        cfg = search.SearchConfig(space="mbv2", iterations=iterations, population=population, seed=s, budget=budget,
+                                  max_layers=mbv2.BUDGETS[budget], resolution=resolution, batch_size=batch_size)
+        histories[s] = search.run(cfg, root=root) if recompute else search.load(cfg)
+    rows = []
+    for s, h in histories.items():
+        top = search.best(h)
+        rows.append(dict(budget=f"{budget / 1e6:g}M", seed=s, arch=top["arch"], **mbv2.costs(top["arch"]),
+                         aggregated_score=top["aggregated"], iterations=len(h), search_seconds=h["seconds"].sum()))
+    found = pd.DataFrame(rows)
+    return histories, found[["budget", "seed", "arch", "flops_budget_counter", "flops_reported_counter", "params",
+                             "layers", "aggregated_score", "iterations", "search_seconds"]]
+
+
+def seed_agreement(histories: dict, found: pd.DataFrame, keys=SEARCH_KEYS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Do the seeds agree on what AZ-NAS prefers? All candidates pooled and the aggregate
+    recomputed over the pool: per seed, its answer's percentile in the pool and the share of
+    the *other* seeds' candidates it beats; per pair of answers, whether they have as many
+    blocks and the share of positions whose block type (expansion, kernel) coincides."""
+    from aznas_core.spaces import mbv2
+
+    pool = pd.concat([h.assign(seed=s) for s, h in histories.items()], ignore_index=True)
+    pool["pooled"] = aggregate.nonlinear(pool, list(keys)).to_numpy()
+    agree = []
+    for r in found.itertuples():
+        me = pool[(pool["seed"] == r.seed) & (pool["arch"] == r.arch)]["pooled"].max()
+        others = pool[pool["seed"] != r.seed]["pooled"]
+        agree.append(dict(seed=r.seed, pooled_percentile=100 * (pool["pooled"] < me).mean(),
+                          beats_other_seeds_candidates=100 * (others < me).mean()))
+    types = [[b.type for b in mbv2.parse(a)] for a in found["arch"]]
+    seeds = found["seed"].tolist()
+    pairs = [dict(seeds=f"{seeds[i]} vs {seeds[j]}", same_blocks=len(types[i]) == len(types[j]),
+                  type_agreement=np.mean([x == y for x, y in zip(types[i], types[j])]))
+             for i in range(len(types)) for j in range(i + 1, len(types))]
+    return pd.DataFrame(agree), pd.DataFrame(pairs)
