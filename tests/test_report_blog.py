@@ -238,3 +238,164 @@ def test_resnet18_blocks_exist_chain_and_score_reproducibly():
     assert a == blog.score_resnet18(8, batch_size=4)
     assert set(a) == {"expressivity", "progressivity", "trainability"}
     assert a != blog.score_resnet18(8, batch_size=4, seed=1)
+
+
+# --------------------------------------------------------------------------------------
+# Figures sized for the book's ~900 px column
+# --------------------------------------------------------------------------------------
+def test_lower_triangle_keeps_each_pair_once_and_only_columns_with_data():
+    cols = ["gt", "fisher", "flops", "aznas"]
+    m = pd.DataFrame([[1.0, 0.2, 0.3, np.nan], [0.2, 1.0, 0.4, np.nan], [0.3, 0.4, 1.0, np.nan],
+                      [np.nan] * 4], index=cols, columns=cols)
+    t = blog.lower_triangle(m)
+    assert list(t.index) == ["fisher", "flops"] and list(t.columns) == ["gt", "fisher"]   # aznas: no data
+    assert t.loc["fisher", "gt"] == 0.2 and t.loc["flops", "gt"] == 0.3 and t.loc["flops", "fisher"] == 0.4
+    assert np.isnan(t.loc["fisher", "fisher"])          # the diagonal and above are blank
+    assert t.notna().sum().sum() == 3                   # 3 pairs of 3 proxies, each once
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_correlation_heatmaps_fit_the_column_and_annotate_only_wide_panels(corr):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    two = blog.plot_correlation_heatmaps(corr.average_panels(overall=True), "t")
+    three = blog.plot_correlation_heatmaps(corr.panels(corr.blog_keys), "t", ncols=3)
+    for fig in (two, three):
+        assert fig.get_figwidth() * 100 <= 1000         # drawn about as wide as it is shown
+    heat2 = [ax for ax in two.axes if ax.get_title()]
+    assert [ax.get_title() for ax in heat2] == ["Overall (blog tasks)", "Overall (all tasks)"]
+    m = corr.averages["Overall (all tasks)"]
+    assert f"{m.loc['flops', 'params']:.2f}" in _texts(heat2[1])   # numbers where readable
+    assert len(_texts(heat2[1])) == blog.lower_triangle(m).notna().sum().sum()
+    assert all(not _texts(ax) for ax in three.axes)    # colours only at three per row
+    assert [ax.get_title() for ax in three.axes if ax.get_title()][0] == "NATS-Bench TSS: cifar100"
+    plt.close("all")
+
+
+def test_correlation_panels_partition_the_tasks(corr):
+    assert len(corr.blog_keys) + len(corr.other_keys) == len(corr.matrices)
+    assert not set(corr.blog_keys) & set(corr.other_keys)
+    labels = [k for k, _ in corr.average_panels(False)] + [k for k, _ in corr.average_panels(True)]
+    assert sorted(labels) == sorted(corr.averages)
+    label, m = corr.panels([("tnb101_micro", "jigsaw")])[0]
+    assert label == "TNB101 micro: jigsaw" and m is corr.matrices["tnb101_micro", "jigsaw"]
+
+
+def test_profile_figures_two_per_row_one_legend_entry_per_proxy(sp):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    prof = blog.blog_profiles(sp=sp)
+    panels = {n: p for n, p in prof.profiles.items() if n.startswith("suite")}
+    fig = blog.plot_blog_profiles(panels, "t")
+    assert fig.get_figwidth() * 100 <= 1000
+    drawn = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in drawn] == list(panels)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == blog.BLOG8 + ["aznas *"]
+    # each line is the panel's profile
+    ax = drawn[0]
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "jacob_cov")
+    assert np.allclose(line.get_ydata(), panels[drawn[0].get_title()]["jacob_cov"].to_numpy())
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------------------
+# The proxies page (report.suite): ours beside the authors' code
+# --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def side_by_side():
+    from aznas_core.data import PROJECT_ROOT
+    from aznas_core.report import suite
+    from aznas_core.validation import authors
+
+    values = authors.read_values(PROJECT_ROOT / "data/validation/authors_side_by_side")
+    summary = suite.authors_summary(values, 16, int(values["batch_size"].iloc[0]))
+    return values, summary
+
+
+def test_authors_summary_equals_the_committed_results_and_warns_nothing(side_by_side, tmp_path):
+    import warnings
+
+    from aznas_core.data import PROJECT_ROOT
+    from aznas_core.report import suite
+    from aznas_core.validation import authors
+
+    values, summary = side_by_side
+    suite.write_proxies_results({"proxies_authors": summary}, tmp_path)
+    for ext in ("csv", "md"):
+        assert (tmp_path / f"proxies_authors.{ext}").read_text() == (RESULTS_DIR / f"proxies_authors.{ext}").read_text()
+    full = authors.read_values(PROJECT_ROOT / "data/validation/authors_speed_cifar10")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                   # no ConstantInputWarning reaches the page
+        s = suite.authors_summary(full, 0, 64).set_index("proxy")
+    const = [p for p, g in full.groupby("proxy") if g["ours"].nunique() == 1]
+    assert const and s.loc[const, "spearman"].isna().all()   # undefined, not a number
+
+
+def test_authors_kendall_is_each_sides_kendall_tau_and_their_difference(side_by_side):
+    from aznas_core import aggregate, nb201
+    from aznas_core.report import suite
+
+    values, _ = side_by_side
+    truth = nb201.ground_truth().set_index("arch")[values["dataset"].iloc[0]]
+    kt = suite.authors_kendall(values, truth)
+    w = values.pivot(index="arch", columns="proxy", values="theirs")
+    assert kt.loc["zen", "authors' code KT"] == pytest.approx(metrics.kendall_tau(w["zen"], truth[w.index]))
+    assert kt.loc["te_nas", "authors' code KT"] == pytest.approx(
+        metrics.kendall_tau(aggregate.te_nas(w), truth[w.index]))
+    assert np.allclose(kt["delta"], kt["our KT"] - kt["authors' code KT"])
+    assert (kt["n_archs"] == 100).all() and len(kt) == values["proxy"].nunique() + 1
+
+
+def test_float32_floor_speed_table_and_verdict(side_by_side):
+    from aznas_core import nb201
+    from aznas_core.data import PROJECT_ROOT
+    from aznas_core.report import suite
+    from aznas_core.validation import authors
+
+    values, summary = side_by_side
+    f64 = authors.read_values(PROJECT_ROOT / "data/validation/authors_float64")
+    floor = suite.float32_floor(f64)
+    g = f64[f64["proxy"] == "grasp"]
+    assert floor.loc["grasp", "ours_vs_theirs"] == max(authors.rel_diff(a, b) for a, b in zip(g["ours"], g["theirs"]))
+    assert (floor["float64_ours_vs_theirs"] < 1e-8).all() and (floor["n_archs"] == g["arch"].nunique()).all()
+    speed = suite.speed_table(summary)
+    assert speed["family"].is_unique and set(speed["family"]) == set(summary["family"])
+    assert speed.set_index("family").loc["tenas", "target"] == 3.0
+    assert (speed["met"] == (speed["speedup"] >= speed["target"])).all()
+    kt = suite.authors_kendall(values, nb201.ground_truth().set_index("arch")[values["dataset"].iloc[0]])
+    v = suite.proxies_verdict(summary, kt, floor, speed)
+    assert f"all {len(summary)} proxies" in v and f"at most {kt['delta'].abs().max():.3f}" in v
+    assert f"{int(speed['met'].sum())} of {len(speed)} proxy families" in v
+
+
+# --------------------------------------------------------------------------------------
+# AZ-NAS Figure 3 (report.suite): Kendall's tau among E, P, T, C
+# --------------------------------------------------------------------------------------
+def test_kendall_matrix_on_a_tiny_frame():
+    from aznas_core.report import suite
+
+    f = pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, 2, 4, 3], "c": [4, 3, 2, 1]})
+    m = suite.kendall_matrix(f, ["a", "b", "c"], ["A", "B", "C"])
+    # a-b: 5 concordant, 1 discordant of 6 pairs -> 4/6; a-c reversed -> -1
+    assert m.loc["A", "B"] == pytest.approx(4 / 6) and m.loc["B", "A"] == m.loc["A", "B"]
+    assert m.loc["A", "C"] == pytest.approx(-1.0) and m.loc["B", "C"] == pytest.approx(-4 / 6)
+    assert np.allclose(np.diag(m), 1.0)
+
+
+def test_fig3_equals_the_committed_results(tmp_path):
+    from aznas_core.report import suite
+
+    f3 = suite.fig3()
+    assert_same_as_committed(f3["claims"], "fig3", tmp_path)
+    assert_same_as_committed(f3["long"], "fig3_kt", tmp_path)
+    m = f3["matrices"][32]
+    assert f3["mean_with_others"].loc["T", "32x32"] == pytest.approx((m["T"].sum() - 1) / 3)
+    assert f3["archs"] == {32: 15625, 16: 15625}

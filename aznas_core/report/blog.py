@@ -30,6 +30,9 @@ SPACE_TITLES = {"nb201": "NATS-Bench TSS", "darts": "DARTS", "tnb101_micro": "Tr
 #: Every space of the suite (the extended task set).
 EXT_SPACE_TITLES = {**SPACE_TITLES, "tnb101_micro": "TransNAS-Bench-101 micro",
                     "tnb101_macro": "TransNAS-Bench-101 macro", "nb101": "NAS-Bench-101"}
+#: Short space titles for figure panels.
+SHORT_SPACE_TITLES = {"nb201": "NATS-Bench TSS", "darts": "DARTS", "tnb101_micro": "TNB101 micro",
+                      "tnb101_macro": "TNB101 macro", "nb101": "NAS-Bench-101"}
 #: The blog's Tables 1-3 by search space.
 BLOG_TABLES = {"nb201": "B-T1", "darts": "B-T2", "tnb101_micro": "B-T3"}
 
@@ -419,6 +422,20 @@ class BlogCorrelations:
     def blog_keys(self) -> list:
         return [k for k in self.matrices if self.in_blog[k]]
 
+    @property
+    def other_keys(self) -> list:
+        """The suite's tasks beyond the blog's 12."""
+        return [k for k in self.matrices if not self.in_blog[k]]
+
+    def panels(self, keys) -> list:
+        """[(short "space: task" label, Spearman matrix)] for `plot_correlation_heatmaps`."""
+        return [(f"{SHORT_SPACE_TITLES[s]}: {t}", self.matrices[s, t]) for s, t in keys]
+
+    def average_panels(self, overall: bool) -> list:
+        """[(label, mean matrix)]: the two overall averages (blog tasks, all tasks), or the
+        per-space ones (`overall=False`)."""
+        return [(k, m) for k, m in self.averages.items() if k.startswith("Overall") == overall]
+
     def pair(self, a: str, b: str, keys=None) -> pd.Series:
         """Spearman between proxies `a` and `b` on each task of `keys` (default all) that has both."""
         keys = list(self.matrices) if keys is None else keys
@@ -491,24 +508,52 @@ def blog_correlations(high: float = 0.7, write: bool = False) -> BlogCorrelation
     return res
 
 
-def plot_correlation_heatmaps(items, title: str, ncols: int = 4, annot: bool = True):
-    """One heatmap per (label, matrix), the rows/columns with data only."""
+#: the book's content column is about 900 px wide; figures are drawn this many inches wide at
+#: 100 dpi so that they are shown at (nearly) their natural size, fonts included
+BOOK_WIDTH_IN = 9.5
+
+
+def lower_triangle(m: pd.DataFrame) -> pd.DataFrame:
+    """The rows/columns of CORRELATION_COLUMNS with data (more than one value) of a correlation
+    matrix, without its first row and last column, the upper triangle and the diagonal NaN: each
+    pair once."""
+    keep = [c for c in CORRELATION_COLUMNS if c in m and m[c].notna().sum() > 1]
+    sub = m.loc[keep, keep].astype(float)
+    sub = sub.where(np.tril(np.ones(sub.shape, dtype=bool), k=-1))
+    return sub.iloc[1:, :-1]
+
+
+def plot_correlation_heatmaps(items, title: str, ncols: int = 2, annot: bool | None = None,
+                              width: float = BOOK_WIDTH_IN):
+    """One lower-triangle heatmap (`lower_triangle`) per (label, matrix), `ncols` per row on a
+    figure `width` inches wide, one shared colour bar. The cells carry their rho only where a
+    panel is wide enough to read it (`annot=None`: ncols <= 2)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    annot = ncols <= 2 if annot is None else annot
     n = len(items)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.1 * ncols, 3.9 * nrows), squeeze=False)
+    side = width / ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, side * nrows * 0.95 + 0.6), squeeze=False,
+                             layout="constrained")
+    ticks = 10 if ncols <= 2 else 9
     for ax, (label, m) in zip(axes.flat, items):
-        keep = [c for c in CORRELATION_COLUMNS if m[c].notna().sum() > 1]
-        sns.heatmap(m.loc[keep, keep], ax=ax, vmin=-1, vmax=1, cmap="RdBu_r", annot=annot, fmt=".2f",
-                    annot_kws={"size": 6}, cbar=False, square=True)
-        ax.set_title(label, fontsize=9)
-        ax.tick_params(labelsize=7)
+        sns.heatmap(lower_triangle(m), ax=ax, vmin=-1, vmax=1, cmap="RdBu_r", annot=annot, fmt=".2f",
+                    annot_kws={"size": 9}, cbar=False, square=True, linewidths=0.5, linecolor="white")
+        ax.set_title(label, fontsize=11 if ncols <= 2 else 10)
+        ax.tick_params(labelsize=ticks, length=0)
+        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right", rotation_mode="anchor")
+        ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    fig.suptitle(title)
-    fig.tight_layout()
+    mappable = plt.cm.ScalarMappable(cmap="RdBu_r", norm=plt.Normalize(-1, 1))
+    if ncols <= 2:
+        fig.colorbar(mappable, ax=axes[:, -1].tolist(), shrink=0.9, label="Spearman ρ", aspect=30)
+    else:  # below the panels, so it does not crowd the last column's titles
+        fig.colorbar(mappable, ax=axes.ravel().tolist(), location="bottom", shrink=0.5, aspect=40,
+                     label="Spearman ρ", pad=0.02 if nrows > 2 else 0.05)
+    fig.suptitle(title, fontsize=12)
     return fig
 
 
@@ -593,25 +638,37 @@ def blog_profiles(tau_max: float = 4.0, sp: pd.DataFrame | None = None, write: b
     return res
 
 
-def plot_blog_profiles(profiles: dict):
-    """The panels' profiles as step plots, 2 x 4."""
+def plot_blog_profiles(profiles: dict, title: str = "Performance profiles (Dolan-Moré), * = our addition",
+                       width: float = BOOK_WIDTH_IN):
+    """The panels' profiles (panel title -> tau x proxy) as step plots, two per row on a figure
+    `width` inches wide (the book's column), one legend below; each proxy keeps its colour and
+    line style in every figure."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 4, figsize=(17, 7.5), sharey=True)
-    styles = {p: {"color": f"C{i}", "ls": "-" if i < 5 else "--"} for i, p in enumerate(BLOG8)}
-    styles["aznas"] = {"color": "black", "lw": 2.5}
+    n = len(profiles)
+    nrows = int(np.ceil(n / 2))
+    fig, axes = plt.subplots(nrows, 2, figsize=(width, 3.6 * nrows + 0.9), sharey=True, squeeze=False,
+                             layout="constrained")
+    styles = {p: {"color": f"C{i}", "ls": "-" if i < 5 else "--", "lw": 1.6} for i, p in enumerate(BLOG8)}
+    styles["aznas"] = {"color": "black", "lw": 2.8}
     for ax, (name, prof) in zip(axes.flat, profiles.items()):
         for p in prof.columns:
             ax.step(prof.index, prof[p], where="post", label=p + (" *" if p == "aznas" else ""), **styles[p])
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("τ")
+        ax.set_title(name, fontsize=11)
         ax.set_ylim(-0.02, 1.02)
-    axes[0, 0].set_ylabel("fraction of tasks at most τ-suboptimal")
-    axes[1, 0].set_ylabel("fraction of tasks at most τ-suboptimal")
-    handles, labels = axes[1, 2].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=9, fontsize=8)
-    fig.suptitle("Performance profiles (Dolan-Moré), * = our addition")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+        ax.tick_params(labelsize=10)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("τ (error ratio to the best proxy)", fontsize=10)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("fraction of tasks", fontsize=10)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    handles = {}
+    for ax in axes.flat:
+        handles.update(zip(*reversed(ax.get_legend_handles_labels())))
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=5, fontsize=10)
+    fig.suptitle(title, fontsize=12)
     return fig
 
 
