@@ -84,3 +84,25 @@ def test_with_real_inputs_moves_only_methods_whose_natural_cache_covers_the_samp
     inputs = t[t["dataset"] == "cifar10"].groupby("method")["input"].first()
     assert inputs["ZiCo"].startswith(ri.NATURAL) and "Synthetic CIFAR-10" in inputs["TE-NAS"]
     assert (t.loc[(t["method"] == "ZiCo") & (t["dataset"] == "cifar10"), "n_archs"] == 1042).all()
+
+
+def test_baseline_sensitivity_rows_are_the_paired_differences():
+    """Input-source rows copy the comparison's natural-minus-synthetic dKT and its CI; the
+    reduction row's delta is KT(sum) - KT(mean) on the same cached architectures."""
+    from aznas_core import metrics, sweep
+
+    comparison = pd.DataFrame([
+        dict(method="ZiCo", dataset="cifar10", input="synthetic_cifar10", KT=0.58, n_archs=1042,
+             dKT=np.nan, dKT_low=np.nan, dKT_high=np.nan),
+        dict(method="ZiCo", dataset="cifar10", input="natural", KT=0.57, n_archs=1042,
+             dKT=-0.01, dKT_low=-0.02, dKT_high=-0.005)])
+    t = ri.baseline_sensitivity(comparison, ["cifar10"], n_boot=10)
+    row = t[t["factor"] == "input source"].iloc[0]
+    assert (row["method"], row["kt"], row["delta_kt"], row["ci_low"]) == ("ZiCo", 0.57, -0.01, -0.02)
+    red = t[t["factor"] == "reduction over the weights"].iloc[0]
+    f = sweep.with_ground_truth(sweep.scores(dataset="cifar10", proxies=["gradsign", "gradsign_sum"]),
+                                "cifar10")
+    f = f[f["index"].isin(fixed_sample(red["n_archs"]))]
+    expect = metrics.kendall_tau(f["gradsign_sum"], f["acc"]) - metrics.kendall_tau(f["gradsign"], f["acc"])
+    assert red["delta_kt"] == pytest.approx(expect, abs=1e-12)
+    assert red["ci_low"] <= red["delta_kt"] <= red["ci_high"]

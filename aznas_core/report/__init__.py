@@ -14,7 +14,8 @@ from aznas_core.report.methods import (FIGURE_METHODS, MIN_ARCHS, SAMPLE_SIZES, 
 from aznas_core.report.targets import TARGETS, Target, status_table  # noqa: F401
 from aznas_core.report.inputs import (INPUTS, NATURAL, REAL_INPUT_METHODS, gradsign_reductions,  # noqa: F401
                                       input_comparison, input_verdict_lines, input_wide,
-                                      style_input_comparison, verdicts, with_real_inputs)
+                                      style_input_comparison, verdicts, with_real_inputs,
+                                      baseline_sensitivity)
 from aznas_core.report.paper import (ARCHITECTURE_PROXIES, acc_init_spread,  # noqa: F401
                                      cache_coverage, headline, largest_deltas, plot_acc_inits,
                                      plot_runtime, pool_label, proxies_of, recompute_sample,

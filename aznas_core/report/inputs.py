@@ -254,3 +254,36 @@ def input_verdict_lines(table: pd.DataFrame) -> list[str]:
                      + "; ".join(parts) + f"; paper {g['paper_KT'].iloc[0]:.3f}: "
                      + v.get((m, d), "not yet computed"))
     return lines
+
+
+def baseline_sensitivity(comparison: pd.DataFrame, datasets=DATASETS, n_boot: int = 200,
+                         seed: int = 0, min_archs: int = 300, **config) -> pd.DataFrame:
+    """The sensitivity page's rows for the real-input baselines, in its layout (factor,
+    variant, method, dataset, kt, delta_kt with a paired 95% CI, n_archs): "input source"
+    (natural images against the Synthetic CIFAR-10 substitute, from an `input_comparison`
+    table) per method, and "reduction over the weights" (GradSign's sum against the harness's
+    mean, on the same architectures and the substitute input). Only what is computed."""
+    from aznas_core import sweep
+
+    rows = []
+    nat = comparison[(comparison["input"] == "natural") & comparison["dKT"].notna()]
+    for r in nat.itertuples():
+        rows.append(dict(factor="input source", variant="natural images (vs Synthetic CIFAR-10)",
+                         method=r.method, dataset=r.dataset, kt=r.KT, delta_kt=r.dKT,
+                         ci_low=r.dKT_low, ci_high=r.dKT_high, n_archs=r.n_archs))
+    gradsign = next(m for m in TABLE1_METHODS if m.label == "GradSign")
+    for d in datasets:
+        res = 32 if d == "ImageNet16-120" else None
+        f = cached_scores(d, ["gradsign", "gradsign_sum"], resolution=res, **config)[0]
+        sample, n = common_sample({"both": f}, ["gradsign", "gradsign_sum"])
+        if n < min_archs:
+            continue
+        f = sweep.with_ground_truth(f[f["index"].isin(sample)], d).reset_index(drop=True)
+        d_kt, lo, hi = kendall_difference(f.assign(gradsign=f["gradsign_sum"]), f, gradsign,
+                                          n_boot=n_boot, seed=seed)
+        rows.append(dict(factor="reduction over the weights", variant="sum (GradSign's own code)",
+                         method="GradSign", dataset=d,
+                         kt=metrics.kendall_tau(f["gradsign_sum"], f["acc"]), delta_kt=d_kt,
+                         ci_low=lo, ci_high=hi, n_archs=n))
+    return pd.DataFrame(rows, columns=["factor", "variant", "method", "dataset", "kt", "delta_kt",
+                                       "ci_low", "ci_high", "n_archs"])
