@@ -33,7 +33,6 @@ KNOWN_NOTEBOOK_ISSUES = {
     "notebooks/table1.html": [r"^overflow: table"],
     "notebooks/table5.html": [r"^overflow: table"],
     # SciPy's ConstantInputWarning (with this machine's path) printed by a cell
-    "notebooks/tnb101_aznas.html": [r"^error output: div\.output\.stderr"],
     "notebooks/proxies.html": [r"^error output: div\.output\.stderr"],
     # executed on 3 of 100 networks so far: Spearman undefined (NaN) in its first table, and a
     # wide per-epoch DataFrame

@@ -609,3 +609,36 @@ def test_reported_tables_6_and_10_equal_the_committed_files():
     assert tidy10.columns.tolist() == c10.columns.tolist()
     np.testing.assert_allclose(tidy10["reported_top1"], c10["reported_top1"])
     assert len(table) == 5 and table["target s^T"].iloc[0] == 0
+
+
+# --------------------------------------------------------------- AZ-NAS on TransNAS-Bench-101
+
+def test_defined_spearman_is_undefined_on_constant_input_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # SciPy's ConstantInputWarning would raise here
+        assert np.isnan(paper.defined_spearman([-1e8] * 5, [1, 2, 3, 4, 5]))
+        assert np.isnan(paper.defined_spearman([1, 2, 3], [7, 7, 7]))
+        assert paper.defined_spearman([1, 2, 3, 4], [2, 1, 4, 3]) == pytest.approx(0.6)
+
+
+def test_tnb101_suite_equals_the_committed_results():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = paper.tnb101_suite()
+    committed = _committed("tnb101_aznas")
+    t = s["table"]
+    assert t[["task", "proxy"]].equals(committed[["task", "proxy"]])
+    np.testing.assert_allclose(t["rho"], committed["rho"], atol=6e-5)  # NaN where NaN
+    # undefined exactly where the suite stores one value for every architecture
+    from aznas_core.benchmarks import zc_suite
+    const = [task for task in paper.TNB101_TASKS if zc_suite.load("tnb101_micro", task)["epe_nas"].nunique() == 1]
+    assert s["undefined"] == {"epe_nas": const}
+    w = s["wide"]
+    assert np.isnan(w.loc["epe_nas", "mean"]) and "epe_nas" not in s["ranks"]
+    assert w.loc["aznas", "mean"] == pytest.approx(w.loc["aznas", paper.TNB101_TASKS].mean())
+    v = paper.tnb101_verdict(s)
+    assert f"{s['ranks']['aznas']:.2f}" in v and f"epe_nas on {len(const)} of 7 tasks" in v

@@ -2137,3 +2137,128 @@ def seed_agreement(histories: dict, found: pd.DataFrame, keys=SEARCH_KEYS) -> tu
                   type_agreement=np.mean([x == y for x, y in zip(types[i], types[j])]))
              for i in range(len(types)) for j in range(i + 1, len(types))]
     return pd.DataFrame(agree), pd.DataFrame(pairs)
+
+
+# ------------------------------------------------------- AZ-NAS on TransNAS-Bench-101 micro
+
+TNB101_TASKS = ["class_object", "class_scene", "jigsaw", "autoencoder", "normal", "room_layout", "segmentsemantic"]
+TNB101_EPT = ["expressivity", "progressivity", "trainability"]
+
+
+def defined_spearman(score, truth) -> float:
+    """Spearman's rho, or NaN where it is undefined: when the score or the truth takes a single
+    value (a proxy that failed on every architecture stores one sentinel), there is no ranking
+    to correlate. Said in the table as 'undefined', not as SciPy's ConstantInputWarning."""
+    s, t = np.asarray(score, dtype=float), np.asarray(truth, dtype=float)
+    if np.unique(s[~np.isnan(s)]).size < 2 or np.unique(t[~np.isnan(t)]).size < 2:
+        return float("nan")
+    return metrics.spearman_rho(s, t)
+
+
+def tnb101_costs_check(tasks=TNB101_TASKS) -> pd.DataFrame:
+    """Our FLOPs and #Params counter against the suite's, per task: the largest absolute
+    difference (M) over the suite's architectures (claim 1: the networks are the benchmark's)."""
+    from aznas_core.benchmarks import zc_suite
+    from aznas_core.spaces import tnb101_micro as tnb
+
+    rows = []
+    for t in tasks:
+        s = zc_suite.load("tnb101_micro", t)
+        ours = np.array([tnb.costs(a, t)[:2] for a in s["arch"]])
+        rows.append({"task": t, "n_archs": len(s), "max_abs_diff_mflops": float(np.abs(ours[:, 0] - s["flops"]).max()),
+                     "max_abs_diff_mparams": float(np.abs(ours[:, 1] - s["params"]).max())})
+    return pd.DataFrame(rows)
+
+
+def tnb101_study(study, reference: tuple, tasks=TNB101_TASKS) -> dict:
+    """What the input resolution changes, on the fixed 100-architecture sample: for each cached
+    (resolution, batch size) of `study`, ms per architecture (`timing`), Kendall's tau of E, P,
+    T and AZ-NAS against the `reference` configuration on the architectures cached in all
+    (`agree`), and their Spearman rho with each task's ground truth (`rho`)."""
+    from aznas_core import sweep
+    from aznas_core.benchmarks import zc_suite
+    from aznas_core.proxies import Config
+    from aznas_core.report.methods import ms_per_arch
+    from aznas_core.spaces import tnb101_micro as tnb
+
+    truth = zc_suite.tnb101_micro_ground_truth().pivot(index="arch", columns="task", values="val_accuracy")
+    sample = zc_suite.tnb101_study_archs()
+    frames, timing = {}, []
+    for r, b in study:
+        cache = sweep.read_cache(Config(space="tnb101_micro", dataset="class_object", resolution=r, batch_size=b))
+        if cache.empty:
+            continue
+        f = frames[(r, b)] = cache.pivot(index="arch", columns="proxy", values="value").reindex(sample).dropna()
+        timing.append({"resolution": r, "batch_size": b, "archs_cached": len(f),
+                       "ms_per_arch": ms_per_arch(cache[cache["arch"].isin(f.index)], TNB101_EPT)})
+    common = sorted(set.intersection(*(set(f.index) for f in frames.values())))
+    scored = {}
+    for k, f in frames.items():
+        g = scored[k] = f.loc[common, TNB101_EPT].copy()
+        g["complexity"] = [tnb.costs(a, "class_object")[0] for a in g.index]
+        g["aznas"] = aggregate.nonlinear(g, TNB101_EPT + ["complexity"]).to_numpy()
+    cols = TNB101_EPT + ["aznas"]
+    agree = pd.DataFrame([{"resolution": k[0], "batch_size": k[1],
+                           **{f"tau_{p}_vs_{reference[0]}": metrics.kendall_tau(g[p], scored[reference][p]) for p in cols}}
+                          for k, g in scored.items()])
+    rho = pd.DataFrame([{"resolution": k[0], "batch_size": k[1], "task": t,
+                         **{p: defined_spearman(g[p], truth.loc[g.index, t]) for p in cols}}
+                        for k, g in scored.items() for t in tasks])
+    return dict(sample=sample, common=common, timing=pd.DataFrame(timing), agree=agree, rho=rho)
+
+
+def tnb101_suite(resolution: int = 64, batch_size: int = 32, tasks=TNB101_TASKS) -> dict:
+    """AZ-NAS beside the NAS-Bench-Suite-Zero proxies on each task's architectures that our
+    cache holds: Spearman's rho of E, P, T, C and AZ-NAS (ours) and of the suite's proxies with
+    the suite's `val_accuracy`, and of AZ-NAS with the full-space file's (`aznas (gt_zip)`).
+    Returns `table` (long, `results/tnb101_aznas.csv`); `wide` (proxy x task, with `mean` over
+    the tasks and `tasks_defined`; a rho is undefined (NaN) where a proxy stores one value for
+    every architecture, and so is the mean of a proxy undefined on some task); `ranks`, the
+    average rank over the tasks of the proxies defined on all of them; `undefined`, {proxy:
+    tasks where its rho is undefined}."""
+    from aznas_core.benchmarks import zc_suite
+
+    truth = zc_suite.tnb101_micro_ground_truth().pivot(index="arch", columns="task", values="val_accuracy")
+    cached = zc_suite.tnb101_aznas_scores(resolution, batch_size, archs=None).set_index("arch")
+    rows = []
+    for t in tasks:
+        s = zc_suite.load("tnb101_micro", t).set_index("arch")
+        archs = [a for a in s.index if a in cached.index]
+        ours = zc_suite.tnb101_aznas_scores(resolution, batch_size, archs=archs, task=t).set_index("arch")
+        y = s.loc[archs, "val_accuracy"]
+        for p in [*TNB101_EPT, "complexity", "aznas"]:
+            rows.append({"task": t, "proxy": p, "ours": True, "rho": defined_spearman(ours[p], y), "n_archs": len(archs)})
+        rows.append({"task": t, "proxy": "aznas (gt_zip)", "ours": True,
+                     "rho": defined_spearman(ours["aznas"], truth.loc[archs, t]), "n_archs": len(archs)})
+        for p in zc_suite.proxies("tnb101_micro", t):
+            rows.append({"task": t, "proxy": p, "ours": False, "rho": defined_spearman(s.loc[archs, p], y),
+                         "n_archs": len(archs)})
+    table = pd.DataFrame(rows)
+    wide = table.pivot(index="proxy", columns="task", values="rho")[list(tasks)]
+    defined = wide.notna().sum(axis=1)
+    wide["mean"] = wide.mean(axis=1).where(defined == len(tasks))
+    wide["tasks_defined"] = defined
+    wide = wide.sort_values(["mean", "tasks_defined"], ascending=False, na_position="last")
+    full = wide[wide["tasks_defined"] == len(tasks)].drop(index="aznas (gt_zip)", errors="ignore")
+    ranks = full[list(tasks)].rank(ascending=False).mean(axis=1).sort_values()
+    undefined = {p: [t for t in tasks if wide.loc[p, t] != wide.loc[p, t]] for p in wide.index
+                 if wide.loc[p, "tasks_defined"] < len(tasks)}
+    return dict(table=table, wide=wide, ranks=ranks, undefined=undefined)
+
+
+def tnb101_verdict(suite: dict) -> str:
+    """Two sentences from `tnb101_suite`: AZ-NAS's average rank among the proxies defined on
+    every task and its mean rho, and which proxies' rho is undefined where."""
+    ranks, wide = suite["ranks"], suite["wide"]
+    n_tasks = len(wide.columns) - 2
+    k = int((ranks < ranks["aznas"]).sum()) + 1
+    other = ranks.drop(index="aznas")
+    nth = "best" if k == 1 else f"{k}{ {2: 'nd', 3: 'rd'}.get(k, 'th')} best"
+    first = (f"AZ-NAS has the {nth} average rank of the {len(ranks)} proxies "
+             f"defined on all {n_tasks} tasks ({ranks['aznas']:.2f}; "
+             f"{'next' if k == 1 else 'best'}: {other.index[0]}, {other.iloc[0]:.2f}) and a mean Spearman rho "
+             f"of {wide.loc['aznas', 'mean']:.2f} with the tasks' ground truth.")
+    if not suite["undefined"]:
+        return first
+    return first + " Undefined (the proxy stores one value for every architecture): " + "; ".join(
+        f"{p} on {len(ts)} of {n_tasks} tasks" for p, ts in suite["undefined"].items()) + "."
