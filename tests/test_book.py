@@ -31,9 +31,6 @@ KNOWN_NOTEBOOK_ISSUES = {
     # reported | reproduced | delta tables too wide for the column even in the book's dense
     # table style: to be transposed or split per dataset in the notebook
     "notebooks/table1.html": [r"^overflow: table"],
-    "notebooks/table5.html": [r"^overflow: table"],
-    # SciPy's ConstantInputWarning (with this machine's path) printed by a cell
-    "notebooks/proxies.html": [r"^error output: div\.output\.stderr"],
     # executed on 3 of 100 networks so far: Spearman undefined (NaN) in its first table, and a
     # wide per-epoch DataFrame
     "notebooks/blog_fig9.html": [r"^NaN in a headline table", r"^overflow: table"],
