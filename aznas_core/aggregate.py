@@ -5,14 +5,22 @@ average rank, and NaN or -inf scores rank lowest (tied together at the bottom).
 """
 from __future__ import annotations
 
+from typing import Literal, Sequence, get_args
+
 import numpy as np
 import pandas as pd
 
+#: How tied scores share ranks (pandas' rank methods); 'average' is the authors' (SciPy's
+#: `rankdata` default). `ranks` refuses any other value.
+Ties = Literal["average", "min", "max", "first", "dense"]
 
-def ranks(values, ties: str = "average") -> np.ndarray:
+
+def ranks(values, ties: Ties = "average") -> np.ndarray:
     """Ascending ranks 1..m; NaN is treated as -inf (lowest). Ties share their average
     rank (`scipy.stats.rankdata`'s default, as the authors' code); `ties` takes pandas'
     other methods ('min', 'max', 'first', 'dense') to measure what that choice changes."""
+    if ties not in get_args(Ties):
+        raise ValueError(f"unknown ties method {ties!r}; expected one of {list(get_args(Ties))}")
     v = pd.Series(np.asarray(values, dtype=float)).fillna(-np.inf)
     return v.rank(method=ties, ascending=True).to_numpy()
 
@@ -25,16 +33,18 @@ def _columns(frame: pd.DataFrame, columns) -> list[str]:
     return columns
 
 
-def nonlinear(frame: pd.DataFrame, columns, ties: str = "average") -> pd.Series:
-    """Eq. 12: s_AZ(i) = sum over proxies of log(rank_i / m)."""
+def nonlinear(frame: pd.DataFrame, columns: Sequence[str] | str,
+              ties: Ties = "average") -> pd.Series:
+    """Eq. 12, s_AZ(i) = sum over the proxy `columns` of log(rank_i / m), m = len(frame)."""
     columns = _columns(frame, columns)
     m = len(frame)
     total = sum(np.log(ranks(frame[c], ties) / m) for c in columns)
     return pd.Series(total, index=frame.index, name="nonlinear")
 
 
-def linear(frame: pd.DataFrame, columns, ties: str = "average") -> pd.Series:
-    """Sum of ranks over proxies (the linear aggregation of the paper's Table 4)."""
+def linear(frame: pd.DataFrame, columns: Sequence[str] | str,
+           ties: Ties = "average") -> pd.Series:
+    """Sum of ranks over the proxy `columns` (the linear aggregation of the paper's Table 4)."""
     columns = _columns(frame, columns)
     total = sum(ranks(frame[c], ties) for c in columns)
     return pd.Series(total, index=frame.index, name="linear")

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+from typing import Iterator, Literal, Sequence, get_args
 
 import torch
 from torch import nn
 
 from aznas_core.modes import inspecting, restored_modes
+
+#: The AZ-NAS proxies read at primary blocks, expressivity (E), progressivity (P) and
+#: trainability (T); `aznas_core.proxies.aznas.MODEL_PROXIES` is derived from it.
+BlockProxy = Literal["expressivity", "progressivity", "trainability"]
+#: The module mode E, P and T are scored in, 'train' (the CNN protocol, BatchNorm batch
+#: statistics) or 'eval' (the ViT protocol); None where accepted leaves the model as it is.
+Mode = Literal["train", "eval"]
 
 
 class BlockPairingError(ValueError):
@@ -27,7 +35,8 @@ class _StopForward(Exception):
     pass
 
 
-def resolve(model: nn.Module, names) -> list[nn.Module]:
+def resolve(model: nn.Module, names: Sequence[str]) -> list[nn.Module]:
+    """The modules of `model` named `names` (distinct; a missing name gets close matches)."""
     modules = dict(model.named_modules())
     missing = [n for n in names if n not in modules]
     if missing:
@@ -39,7 +48,8 @@ def resolve(model: nn.Module, names) -> list[nn.Module]:
     return [modules[n] for n in names]
 
 
-def capture_blocks(model: nn.Module, x: torch.Tensor, names) -> tuple[list, list]:
+def capture_blocks(model: nn.Module, x: torch.Tensor,
+                   names: Sequence[str]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Run `model(x)` up to the last named block; return (outputs, detached block inputs).
 
     Raises BlockPairingError when block i does not read block i-1's output (the pair has no
@@ -98,17 +108,15 @@ def capture_blocks(model: nn.Module, x: torch.Tensor, names) -> tuple[list, list
 
 
 @contextlib.contextmanager
-def scoring_state(model: nn.Module, mode: str | None):
+def scoring_state(model: nn.Module, mode: Mode | None) -> Iterator[None]:
     """Train/eval mode as asked and no weight gradients inside; restored on exit."""
+    if mode is not None and mode not in get_args(Mode):
+        raise ValueError(f"mode must be one of {list(get_args(Mode))} or None, got {mode!r}")
     grads = [(p, p.requires_grad) for p in model.parameters()]
     with restored_modes(model):
         try:
-            if mode == "train":
-                model.train()
-            elif mode == "eval":
-                model.eval()
-            elif mode is not None:
-                raise ValueError(f"mode must be 'train', 'eval' or None, got {mode!r}")
+            if mode is not None:
+                model.train(mode == "train")
             for p, _ in grads:
                 p.requires_grad_(False)
             yield
@@ -118,7 +126,7 @@ def scoring_state(model: nn.Module, mode: str | None):
 
 
 @contextlib.contextmanager
-def preserved_state(model: nn.Module):
+def preserved_state(model: nn.Module) -> Iterator[nn.Module]:
     """Whatever scoring does to `model`'s buffers (BatchNorm running statistics and batch
     counts updated by train-mode forwards), modes and requires_grad flags is undone on exit:
     the caller's model leaves scoring as it came. Parameters are never written by a proxy."""

@@ -22,14 +22,16 @@ import os
 import time
 import uuid
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aznas_core.config import Config
+from aznas_core.config import CellSpace, Config, Dataset, InitScheme, InputSource, Variant
 from aznas_core.data import PROJECT_ROOT
 from aznas_core.proxies import FAMILIES, PROXIES, Family, check_proxies, families_of
+from aznas_core.proxies.registry import ProxyName
 from aznas_core.scoring import score
 from aznas_core.spaces import get_space
 
@@ -231,24 +233,26 @@ def repair(cfg: Config, family: str = "aznas", root: Path | None = None) -> list
 
 
 def scores(
-    space: str = "nb201",
-    dataset: str = "cifar10",
-    proxies=("expressivity", "progressivity", "trainability", "complexity"),
+    space: CellSpace = "nb201",
+    dataset: Dataset = "cifar10",
+    proxies: Sequence[ProxyName] | str = ("expressivity", "progressivity", "trainability",
+                                           "complexity"),
     batch_size: int = 64,
-    init: str | None = None,
+    init: InitScheme | None = None,
     seed: int = 0,
     root: Path | None = None,
     complete: bool = False,
     resolution: int | None = None,
-    inputs: str = "synthetic_cifar10",
-    variant: str = "aznas",
+    inputs: InputSource = "synthetic_cifar10",
+    variant: Variant = "aznas",
     device: str = "cpu",
     config: Config | None = None,
 ) -> pd.DataFrame:
     """Cached scores as one row per architecture: `index`, `arch`, one column per proxy.
 
-    Network proxies come from each family's cache (architectures holding all of them);
-    architecture proxies (complexity, flops, params) are added exactly for `dataset`.
+    The configuration keywords are `Config`'s fields (or pass `config=`). Network proxies
+    come from each family's cache (architectures holding all of them); architecture proxies
+    (complexity, flops, params) are added exactly for `dataset`.
     With `complete=True`, raise unless every architecture of the space has every proxy.
     Architectures that a repaired shard held (moved aside as ``*.corrupt``) and no sweep has
     recomputed yet are missing from the result: a warning says so.

@@ -83,7 +83,7 @@ def count_costs(model: nn.Module, resolution: int) -> tuple[float, float, float]
     return macs / 1e6, params / 1e6, total / 1e6
 
 
-def model_complexity(model: nn.Module, x) -> dict[str, float]:
+def model_complexity(model: nn.Module, x: torch.Tensor | int) -> dict[str, float]:
     """{'mflops': ..., 'mparams': ...} of any `model` for one image of `x`'s size (`x`: an
     input batch, or an int r for one r x r RGB image), at any resolution, with the NATS /
     AZ-NAS authors' convention of `count_costs` (what AZ-NAS's complexity proxy ranks):

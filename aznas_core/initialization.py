@@ -8,11 +8,14 @@ its seed, independent of any global RNG state.
 from __future__ import annotations
 
 import math
+from typing import Literal, get_args
 
 import torch
 from torch import nn
 
-INIT_SCHEMES = (
+#: A weight initialization scheme's name (`Config.init`, `initialize`); `INIT_SCHEMES` and
+#: `check_init` are derived from it.
+InitScheme = Literal[
     "kaiming_fan_in",  # Kaiming normal, fan-in, ReLU gain (the paper's default)
     "kaiming_fan_out",
     "xavier_normal",
@@ -20,7 +23,8 @@ INIT_SCHEMES = (
     "uniform",  # U[-0.1, 0.1]
     "pytorch_default",  # what nn.Conv2d/nn.Linear construct (TE-NAS, GradSign, ZiCo, NASLib)
     "standard_normal",  # N(0, 1) weights (ZenNAS's `network_weight_gaussian_init`)
-)
+]
+INIT_SCHEMES: tuple[InitScheme, ...] = get_args(InitScheme)
 
 
 def _init_weight(w: torch.Tensor, scheme: str, g: torch.Generator) -> None:
@@ -42,14 +46,16 @@ def _init_weight(w: torch.Tensor, scheme: str, g: torch.Generator) -> None:
         raise AssertionError(scheme)
 
 
-def check_init(scheme: str) -> str:
+def check_init(scheme: str) -> InitScheme:
+    """`scheme` if it is an `InitScheme`; a one-line ValueError listing them otherwise."""
     if scheme not in INIT_SCHEMES:
         raise ValueError(f"unknown init scheme {scheme!r}; expected one of {list(INIT_SCHEMES)}")
     return scheme
 
 
 @torch.no_grad()
-def initialize(model: nn.Module, scheme: str = "kaiming_fan_in", generator=None) -> nn.Module:
+def initialize(model: nn.Module, scheme: InitScheme = "kaiming_fan_in",
+               generator: torch.Generator | None = None) -> nn.Module:
     """Initialize every conv/linear/BN layer of `model` in module order."""
     check_init(scheme)
     for m in model.modules():

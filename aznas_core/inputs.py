@@ -40,12 +40,20 @@ other random number in a score, so any subset of a sweep reproduces exactly.
 from __future__ import annotations
 
 import functools
+from typing import Literal, get_args
 
 import numpy as np
 import torch
 from torch import nn
 
-SOURCES = {"gaussian": False, "synthetic_cifar10": True, "natural": True}  # name -> labelled
+#: An input source with labels (the labelled proxies need one).
+LabelledSource = Literal["synthetic_cifar10", "natural"]
+#: The source of a proxy's batches (`Config.inputs`); `SOURCES` and `check_source` are derived
+#: from it.
+InputSource = Literal["gaussian", LabelledSource]
+#: name -> labelled, in `InputSource`'s order
+SOURCES: dict[InputSource, bool] = {s: s in get_args(LabelledSource)
+                                    for s in get_args(InputSource)}
 NATURAL_FILE = "natural_images/cifar100_first10_1834.npz"
 #: Normalize of the authors' loaders (NB201 xautodl get_datasets), 0-255 scale, per dataset;
 #: other datasets (TransNAS-Bench tasks) use CIFAR-10's.
@@ -60,13 +68,15 @@ LABELLER_GRID = 8
 _REFERENCE_IMAGES = 4096
 
 
-def check_source(source: str) -> str:
+def check_source(source: str) -> InputSource:
+    """`source` if it is an `InputSource`; a one-line ValueError listing them otherwise."""
     if source not in SOURCES:
         raise ValueError(f"unknown input source {source!r}; expected one of {sorted(SOURCES)}")
     return source
 
 
 def is_labelled(source: str) -> bool:
+    """Whether `source`'s batches carry labels (a `LabelledSource`)."""
     return SOURCES[check_source(source)]
 
 

@@ -37,24 +37,22 @@ MobileNet- and ViT-like layouts.
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Literal, Sequence, Union
+from typing import Callable, Sequence, Union
 
 import torch
 from torch import nn
 
-from aznas_core.blocks import (BlockPairingError, capture_blocks,  # noqa: F401 (public here)
-                               preserved_state, suggest_blocks)
+from aznas_core.blocks import (BlockPairingError, BlockProxy, Mode,  # noqa: F401 (public here)
+                               capture_blocks, preserved_state, suggest_blocks)
 from aznas_core.config import Config
 from aznas_core.flops import model_complexity
 from aznas_core.proxies import FAMILIES, PROXIES, Batch, families_of
 from aznas_core.proxies.aznas import MODEL_PROXIES as AZNAS_MODEL_PROXIES, block_scores
-from aznas_core.proxies.registry import unknown_proxies_message
+from aznas_core.proxies.registry import ProxyName, unknown_proxies_message
 from aznas_core.proxies.tenas import _logits, training_mode
 
-#: The AZ-NAS proxies read at primary blocks, and the modes they are scored in.
-BlockProxy = Literal["expressivity", "progressivity", "trainability"]
-Mode = Literal["train", "eval"]
-#: Module names in execution order, or a callable (model, inputs) -> [block outputs].
+#: Primary blocks, as module names in execution order (one name alone for expressivity) or
+#: as a callable `(model, inputs) -> [block outputs]`.
 Blocks = Union[Sequence[str], str, Callable[[nn.Module, torch.Tensor], Sequence[torch.Tensor]]]
 
 #: Architecture entries counted on the model itself (`model_complexity`).
@@ -182,7 +180,7 @@ def _block_scores(model, inputs, blocks, proxies, generator, mode):
 
 
 def score_model(model: nn.Module, inputs: torch.Tensor, blocks: Blocks | None = None,
-                proxies: Sequence[BlockProxy | str] | str = AZNAS_MODEL_PROXIES,
+                proxies: Sequence[ProxyName] | str = AZNAS_MODEL_PROXIES,
                 labels: torch.Tensor | None = None, device: str | torch.device | None = None,
                 generator: torch.Generator | None = None, mode: Mode | None = "train",
                 inputs2: torch.Tensor | None = None, labels2: torch.Tensor | None = None,
@@ -190,30 +188,46 @@ def score_model(model: nn.Module, inputs: torch.Tensor, blocks: Blocks | None = 
                 pooling: str | None = None) -> dict[str, float]:
     """AZ-NAS proxies of `model` on the batch `inputs`, read at its primary `blocks`.
 
-    blocks: module names (as in `model.named_modules()`) in execution order, each reading the
-        previous one's output, or a callable `(model, inputs) -> [block outputs]`;
-        `aznas_core.suggest_blocks(model)` proposes them for ResNet/MobileNet/ViT layouts.
-    proxies: 'expressivity', 'progressivity', 'trainability', or any other registered
-        network proxy (see the module docstring; `aznas_core.list_proxies()`), or
-        'complexity'/'flops'/'params' counted on the model. Progressivity needs CNN-style
-        features; the authors omit it for ViTs (ask for E and T only; P on tokens warns).
-    labels, inputs2, labels2: for the registry's other proxies (see the module docstring);
-        labels are class indices in [0, the model's outputs). `config` (a `Config`: variant,
-        classes) and `seed` (their own random draws, e.g. GradNorm's random labels) are
-        passed to them. E, P and T ignore all four.
-    pooling: for Zen, the module whose input is the last feature map (the global pooling:
-        'avgpool' in torchvision's ResNets, 'global_pool' in timm's), or '<module>:output'
-        to read a module's output; None detects it (`aznas_core.proxies.zen.find_pooling`).
-    device: where to run (the model is moved there and back, inputs are copied there);
+    Args:
+        model: any module; returned as it came (BatchNorm running statistics, modes and
+            requires_grad flags are restored, and every registry family sees the caller's
+            statistics; Zen reads them after its own forwards: give it a fresh model, as
+            ZenNAS does).
+        inputs: the batch (for E, P and T: Gaussian noise, as the authors feed).
+        blocks: module names (as in `model.named_modules()`) in execution order, each reading
+            the previous one's output, or a callable `(model, inputs) -> [block outputs]`;
+            `aznas_core.suggest_blocks(model)` proposes them for ResNet/MobileNet/ViT
+            layouts.
+        proxies: names (`ProxyName`), or one name as a string: 'expressivity',
+            'progressivity', 'trainability', any other registered network proxy (see the
+            module docstring; `aznas_core.list_proxies()`), or 'complexity'/'flops'/'params'
+            counted on the model. Progressivity needs CNN-style features; the authors omit it
+            for ViTs (ask for E and T only; P on tokens warns).
+        labels: for the registry's other proxies: class indices in [0, the model's outputs),
+            one per input. E, P and T ignore it, as they do `inputs2`, `labels2`, `config`
+            and `seed`.
+        device: where to run (the model is moved there and back, inputs are copied there).
         generator: the Rademacher gradients' `torch.Generator` (CPU), for reproducible
-        trainability.
-    mode: for E, P and T: 'train' (the CNN protocol: BatchNorm batch statistics), 'eval' (the
-        ViT protocol), or None to leave the model as it is. The other proxies run in training
-        mode, as their sources do. The model is returned as it came: BatchNorm running
-        statistics, modes and requires_grad flags are restored, and every registry family
-        sees the caller's statistics (Zen reads them after its own forwards: give it a fresh
-        model, as ZenNAS does).
-    Returns {proxy: value}; for E, P and T NaN becomes -inf, as in the authors' code.
+            trainability.
+        mode: for E, P and T: 'train' (the CNN protocol: BatchNorm batch statistics), 'eval'
+            (the ViT protocol), or None to leave the model as it is. The other proxies run in
+            training mode, as their sources do.
+        inputs2: the second batch of the proxies reading two (zen, zico).
+        labels2: the labels of `inputs2`.
+        config: a `Config` (variant, classes) for the registry's other proxies.
+        seed: seeds those proxies' own random draws (e.g. GradNorm's random labels).
+        pooling: for Zen, the module whose input is the last feature map (the global pooling:
+            'avgpool' in torchvision's ResNets, 'global_pool' in timm's), or
+            '<module>:output' to read a module's output; None detects it
+            (`aznas_core.proxies.zen.find_pooling`).
+
+    Returns:
+        A dict mapping each requested proxy to its value, in the requested order; for E, P
+        and T NaN becomes -inf, as in the authors' code.
+
+    Raises:
+        ValueError: one line naming the remedy, for an unknown proxy, missing blocks, labels
+            or second batch, or a proxy the model cannot support.
     """
     proxies = tuple([proxies] if isinstance(proxies, str) else proxies)
     if not proxies:

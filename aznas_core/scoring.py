@@ -4,15 +4,20 @@ family once, single-threaded. The search spaces' cells go through here; a user's
 goes through `aznas_core.model.score_model`."""
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import torch
+from torch import nn
 
 from aznas_core.config import Config
 from aznas_core.initialization import initialize
 from aznas_core.proxies import AZNAS, FAMILIES, Batch, check_proxies, families_of
+from aznas_core.proxies.registry import ProxyName
 from aznas_core.seeding import generator, single_threaded
 from aznas_core.spaces import get_space
 
-def build_for(family: str, arch: str, cfg: Config):
+
+def build_for(family: str, arch: str, cfg: Config) -> nn.Module:
     """The family's network for `arch`, initialised as it says (seeded per arch), on CPU."""
     fam = FAMILIES[family]
     model = get_space(cfg.space).build(arch, cfg.dataset, prune=fam.prune)
@@ -20,7 +25,8 @@ def build_for(family: str, arch: str, cfg: Config):
     return model.train()
 
 
-def score_family(family: str, arch: str, cfg: Config, proxies=None) -> dict[str, float]:
+def score_family(family: str, arch: str, cfg: Config,
+                 proxies: Sequence[ProxyName] | None = None) -> dict[str, float]:
     """One family's pass on one architecture (single-threaded; see `single_threaded`)."""
     fam = FAMILIES[family]
     if fam.kind == "architecture":
@@ -34,12 +40,28 @@ def score_family(family: str, arch: str, cfg: Config, proxies=None) -> dict[str,
         return fam.fn(model, batch, cfg, tuple(proxies or fam.proxies))
 
 
-def score(arch: str, proxies=AZNAS, config: Config | None = None, **config_kwargs) -> dict:
-    """Score one architecture; returns {proxy: value} for the requested proxies.
+def score(arch: str, proxies: Sequence[ProxyName] | str = AZNAS, config: Config | None = None,
+          **config_kwargs: Any) -> dict[str, float]:
+    """Score one architecture of a search space.
 
-    `config_kwargs` (space, dataset, batch_size, init, seed, resolution, inputs, variant,
-    device) build a `Config`. The result depends only on (arch, config): the same call gives
-    the same numbers. Each family runs once however many of its proxies are asked for.
+    The result depends only on (arch, config): the same call gives the same numbers. Each
+    family runs once however many of its proxies are asked for.
+
+    Args:
+        arch: an architecture string of the configured space (NAS-Bench-201: a cell string
+            such as ``|nor_conv_3x3~0|+|...|``), validated by the space.
+        proxies: names from the registry (`ProxyName`; `aznas_core.list_proxies()` describes
+            each), or one comma-separated string; default: AZ-NAS's four (`AZNAS`).
+        config: a `Config`; or pass its fields as keywords instead, not both.
+        **config_kwargs: `Config`'s fields (space, dataset, batch_size, init, seed,
+            resolution, inputs, variant, device).
+
+    Returns:
+        A dict mapping each requested proxy to its value, in the requested order.
+
+    Raises:
+        ValueError: one line, for an unknown proxy, a set-level proxy (te_nas), an invalid
+            architecture string or a configuration value outside its type.
     """
     if config is not None and config_kwargs:
         raise ValueError(f"pass either config= or configuration keywords, not both "

@@ -477,3 +477,191 @@ def test_readme_scoring_any_pytorch_model_runs_as_written(capsys):
     exec(compile(code, "README.md: Scoring any PyTorch model", "exec"), {})
     out = capsys.readouterr().out
     assert "'expressivity'" in out and "'zen'" in out and "'mflops'" in out
+
+
+# ---- the public API: typed, its fixed choices defined once, documented on one page ---------
+
+from typing import get_args, get_type_hints  # noqa: E402
+import inspect  # noqa: E402
+
+from aznas_core import aggregate  # noqa: E402
+from aznas_core.blocks import BlockProxy, Mode, scoring_state  # noqa: E402
+from aznas_core.config import VARIANTS, CellSpace, Dataset, Variant  # noqa: E402
+from aznas_core.initialization import INIT_SCHEMES, InitScheme, check_init  # noqa: E402
+from aznas_core.inputs import SOURCES, InputSource, LabelledSource, check_source, is_labelled  # noqa: E402,E501
+from aznas_core.proxies.aznas import MODEL_PROXIES  # noqa: E402
+from aznas_core.proxies.registry import SET_PROXIES, ProxyName  # noqa: E402
+from aznas_core.spaces import available, get_space  # noqa: E402
+from aznas_core.spaces.nb201 import FLOPS_CONVENTIONS, FlopsConvention, NB201Dataset  # noqa: E402
+from aznas_core.spaces.tnb101_micro import TNB101Task  # noqa: E402
+
+REFERENCE = ROOT / "book" / "reference.md"
+#: Every fixed-choice type of the public API; each must be documented on the reference page.
+LITERALS = {
+    "aznas_core.proxies.registry.ProxyName": ProxyName, "aznas_core.blocks.BlockProxy": BlockProxy,
+    "aznas_core.blocks.Mode": Mode, "aznas_core.config.CellSpace": CellSpace,
+    "aznas_core.config.Dataset": Dataset, "aznas_core.spaces.nb201.NB201Dataset": NB201Dataset,
+    "aznas_core.spaces.tnb101_micro.TNB101Task": TNB101Task,
+    "aznas_core.initialization.InitScheme": InitScheme,
+    "aznas_core.inputs.InputSource": InputSource, "aznas_core.inputs.LabelledSource": LabelledSource,
+    "aznas_core.config.Variant": Variant, "aznas_core.spaces.nb201.FlopsConvention": FlopsConvention,
+    "aznas_core.aggregate.Ties": aggregate.Ties,
+}
+
+
+def refused_in_one_line(fn, *args, match=None, **kwargs) -> str:
+    with pytest.raises(ValueError, match=match) as err:
+        fn(*args, **kwargs)
+    assert one_line(str(err.value)), str(err.value)
+    return str(err.value)
+
+
+def proxy_name_drift() -> tuple[set, set]:
+    """(registered but not in `ProxyName`, in `ProxyName` but not registered)."""
+    names = set(get_args(ProxyName))
+    return set(PROXIES) - names, names - set(PROXIES)
+
+
+def test_proxy_name_literal_is_exactly_the_registry(monkeypatch):
+    assert len(get_args(ProxyName)) == len(set(get_args(ProxyName)))  # no name twice
+    assert proxy_name_drift() == (set(), set())
+    assert not set(SET_PROXIES) & set(get_args(ProxyName))  # te_nas ranks a set: not a score
+    assert set(aznas_core.AZNAS) <= set(get_args(ProxyName))
+    assert set(get_args(BlockProxy)) <= set(get_args(ProxyName))
+    assert set(aznas_core.list_proxies().query("kind != 'set'")["name"]) == set(get_args(ProxyName))
+    # a proxy registered without being added to the Literal is caught
+    monkeypatch.setitem(PROXIES, "my_new_proxy", PROXIES["synflow"])
+    assert proxy_name_drift() == ({"my_new_proxy"}, set())
+
+
+def test_literal_types_are_the_values_the_runtime_checks_accept():
+    # derived: the runtime tuples are the Literals' values, in order
+    assert INIT_SCHEMES == get_args(InitScheme)
+    assert VARIANTS == get_args(Variant)
+    assert tuple(SOURCES) == get_args(InputSource)
+    assert FLOPS_CONVENTIONS == get_args(FlopsConvention)
+    assert MODEL_PROXIES == get_args(BlockProxy)
+    assert {s for s in get_args(InputSource) if is_labelled(s)} == set(get_args(LabelledSource))
+    assert set(get_args(Dataset)) == set(get_args(NB201Dataset)) | set(get_args(TNB101Task))
+    # the spaces and datasets are discovered and keyed at runtime: the Literals equal them
+    assert set(get_args(CellSpace)) == {n for n in available()
+                                        if hasattr(get_space(n), "check_dataset")}
+    assert set(get_args(NB201Dataset)) == set(get_space("nb201").DATASETS)
+    assert set(get_args(TNB101Task)) == set(get_space("tnb101_micro").DATASETS)
+    # every value is accepted ...
+    for s in get_args(InitScheme):
+        assert check_init(s) == s and Config(init=s).init == s
+    for s in get_args(InputSource):
+        assert check_source(s) == s and Config(inputs=s).inputs == s
+    for v in get_args(Variant):
+        assert Config(variant=v).variant == v
+    for d in get_args(NB201Dataset):
+        assert Config(space="nb201", dataset=d).num_classes > 0
+    for t in get_args(TNB101Task):
+        assert Config(space="tnb101_micro", dataset=t).num_classes > 0
+    for c in get_args(FlopsConvention):
+        assert nb201.flops_params(ARCH, convention=c)[0] > 0
+    for t in get_args(aggregate.Ties):
+        assert len(aggregate.ranks([1.0, 1.0, 2.0], ties=t)) == 3
+    net = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)).eval()
+    for m in get_args(Mode):
+        with scoring_state(net, m):
+            assert net.training == (m == "train")
+        assert not net.training  # restored
+    # ... and a value outside the type is refused in one line naming the accepted ones
+    assert "kaiming_fan_in" in refused_in_one_line(Config, init="kaiming")
+    assert "synthetic_cifar10" in refused_in_one_line(Config, inputs="cifar10")
+    assert "'zc'" in refused_in_one_line(Config, variant="naslib")
+    assert "cifar100" in refused_in_one_line(Config, dataset="cifar-100")
+    assert "segmentsemantic" in refused_in_one_line(Config, space="tnb101_micro", dataset="cifar10")
+    assert "tnb101_micro" in refused_in_one_line(Config, space="mbv2")
+    assert "legacy" in refused_in_one_line(nb201.flops_params, ARCH, convention="naslib")
+    assert "dense" in refused_in_one_line(aggregate.ranks, [1.0, 2.0], ties="ordinal")
+    with pytest.raises(ValueError, match="'eval'"):
+        with scoring_state(net, "inference"):
+            pass
+    x = torch.randn(4, 2, generator=torch.Generator().manual_seed(0))
+    assert "'train'" in refused_in_one_line(score_model, net, x, blocks=["0", "1"],
+                                            proxies=["expressivity"], mode="training")
+
+
+def public_functions() -> dict:
+    return {n: getattr(aznas_core, n) for n in aznas_core.__all__
+            if inspect.isfunction(getattr(aznas_core, n))}
+
+
+def test_every_public_function_is_typed_and_documented():
+    funcs = public_functions()
+    assert {"score", "score_model", "suggest_blocks", "model_complexity", "list_proxies"} <= set(funcs)
+    for name, fn in funcs.items():
+        sig = inspect.signature(fn)
+        assert sig.return_annotation is not inspect.Signature.empty, f"{name}: no return type"
+        untyped = [p for p in sig.parameters.values() if p.annotation is inspect.Parameter.empty]
+        assert not untyped, f"{name}: parameters without a type: {untyped}"
+        hints = get_type_hints(fn)  # every annotation resolves (the reference page renders it)
+        assert "return" in hints
+        doc = inspect.getdoc(fn)
+        assert doc and len(doc.split()) >= 8, f"{name}: no docstring"
+    hints = get_type_hints(aznas_core.Config)
+    assert hints["dataset"] == Dataset and hints["init"] == InitScheme | None
+    assert get_type_hints(score)["proxies"] == typing_sequence_of(ProxyName) | str
+    assert get_type_hints(score_model)["mode"] == Mode | None
+
+
+def typing_sequence_of(t):
+    from typing import Sequence
+
+    return Sequence[t]
+
+
+def test_the_reference_page_documents_every_public_name():
+    page = REFERENCE.read_text()
+    documented = set(re.findall(r"^\.\. (?:autofunction|autoclass|autodata|autoexception|py:data)"
+                                r":: (\S+)", page, re.M))
+    for name, obj in vars(aznas_core).items():
+        if name not in aznas_core.__all__ or name == "__version__":
+            continue
+        if inspect.ismodule(obj):  # the facade's modules: at least their entry points
+            assert any(d.startswith(f"aznas_core.{name}.") for d in documented), name
+        else:
+            assert f"aznas_core.{name}" in documented, f"{name} is public but not on the page"
+    for path in LITERALS:
+        assert path in documented, f"the type {path} is not on the page"
+    for path in documented:  # and nothing on the page is stale
+        module, _, attr = path.rpartition(".")
+        obj = __import__(module, fromlist=[attr])
+        assert hasattr(obj, attr), path
+    assert "\n      - file: reference\n" in (ROOT / "book" / "_toc.yml").read_text()
+    config = (ROOT / "book" / "_config.yml").read_text()
+    assert "sphinx.ext.autodoc" in config and "sphinx.ext.napoleon" in config
+
+
+@pytest.mark.slow
+def test_the_reference_page_builds_without_warnings_with_signatures_and_docstrings(tmp_path):
+    """The page alone, built as `aznas book` builds the book (warnings are errors, nitpicky)."""
+    import html
+    import shutil
+    import subprocess
+    import sys
+
+    jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
+    if jb is None:
+        pytest.skip("jupyter-book not installed (pip install -e .[book])")
+    book = tmp_path / "book"
+    book.mkdir()
+    for f in ("_config.yml", "reference.md"):
+        shutil.copy(ROOT / "book" / f, book / f)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: reference\n")
+    run = subprocess.run([jb, "build", str(book), "--builder", "html", "-W", "-n", "--keep-going"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    page = (book / "_build" / "html" / "reference.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    for name, fn in public_functions().items():
+        assert f'id="aznas_core.{name}"' in page, f"{name}: no signature on the page"
+        words = re.findall(r"[A-Za-z]{4,}", inspect.getdoc(fn))[:6]  # the docstring is rendered
+        assert words and all(w in text for w in words), (name, words)
+    assert text.count("Return type:") >= len(public_functions())
+    assert "dict[str, float]" in text and "list[str]" in text  # score..., suggest_blocks
+    assert 'id="aznas_core.Config"' in page and "kaiming_fan_in" in text
+    assert "Literal['nb201', 'tnb101_micro']" in text  # a type lists its values

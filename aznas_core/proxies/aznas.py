@@ -23,11 +23,12 @@ pairs of unequal token counts raise, an exactly-identity pair is skipped instead
 from __future__ import annotations
 
 import math
+from typing import get_args
 
 import torch
 from torch import nn
 
-from aznas_core.blocks import BlockPairingError, capture_blocks, scoring_state
+from aznas_core.blocks import BlockPairingError, BlockProxy, capture_blocks, scoring_state
 from aznas_core.proxies.registry import register_family
 
 LOG_EPS = 1e-8
@@ -192,7 +193,7 @@ def aznas_from_chain(feats, generator=None, progressivity: bool = True) -> dict:
 
 
 
-MODEL_PROXIES = ("expressivity", "progressivity", "trainability")
+MODEL_PROXIES: tuple[BlockProxy, ...] = get_args(BlockProxy)
 
 
 def block_scores(model: nn.Module, x: torch.Tensor, blocks, proxies=MODEL_PROXIES,

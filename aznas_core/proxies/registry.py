@@ -11,16 +11,36 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, fields
-from typing import Callable
+from typing import Callable, Iterable, Literal, Sequence
 
+import pandas as pd
 import torch
 
 from aznas_core import inputs as _inputs
+from aznas_core.blocks import BlockProxy
 from aznas_core.config import Config
 from aznas_core.seeding import generator as seeded_generator
 
+#: The name of a proxy `score` and `score_model` compute, any name in the registry
+#: `PROXIES` (`list_proxies()` describes each) and only those.
+#:
+#: A `Literal` rather than `str`: the registry is closed (only this package's family modules
+#: register, at import), so a type checker and an editor can name the choices and catch a
+#: typo before a run. Registration stays the runtime truth (`check_proxies` and `score_model`
+#: refuse any other name with a one-line error naming close matches), and
+#: `tests/test_usability.py` fails when the two differ: a proxy registered without being
+#: added here, or a name here that nothing registers. The set-level `te_nas` is not one (it
+#: ranks a set of architectures: `aznas_core.aggregate.te_nas`).
+ProxyName = Literal[
+    BlockProxy, "complexity", "flops", "params", "flops_legacy",  # AZ-NAS; architecture
+    "grad_norm", "snip", "grasp", "fisher", "jacob_cov", "plain", "epe_nas", "l2_norm",
+    "synflow", "naswot", "nwot", "zen", "ntk", "linear_region", "gradsign", "gradsign_sum",
+    "zico",
+]
+
 NEEDS = frozenset({"noise", "noise2", "data", "data2", "labels"})
-AZNAS = ("expressivity", "progressivity", "trainability", "complexity")
+#: AZ-NAS's four proxies, `score`'s default.
+AZNAS: tuple[ProxyName, ...] = ("expressivity", "progressivity", "trainability", "complexity")
 
 
 @dataclass
@@ -194,7 +214,8 @@ def register_set_proxy(name: str, parts, description: str) -> None:
     SET_PROXIES[name] = (tuple(parts), description)
 
 
-def check_proxies(proxies, cfg: Config | None = None) -> tuple[str, ...]:
+def check_proxies(proxies: Iterable[str] | str,
+                  cfg: Config | None = None) -> tuple[ProxyName, ...]:
     """Proxy names as a tuple; ValueError for an unknown name, a set-level proxy, or (with a
     configuration) a proxy that needs labels from an unlabelled input source."""
     if isinstance(proxies, str):
@@ -222,7 +243,7 @@ def check_proxies(proxies, cfg: Config | None = None) -> tuple[str, ...]:
     return proxies
 
 
-def families_of(proxies) -> dict[str, tuple[str, ...]]:
+def families_of(proxies: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """{family: its requested proxies}, in first-request order."""
     out: dict[str, list[str]] = {}
     for p in proxies:
@@ -230,7 +251,7 @@ def families_of(proxies) -> dict[str, tuple[str, ...]]:
     return {f: tuple(ps) for f, ps in out.items()}
 
 
-def suggest(name: str, known=None) -> list[str]:
+def suggest(name: str, known: Iterable[str] | None = None) -> list[str]:
     """Registered names close to `name`: a case-insensitive exact match first ('Synflow' ->
     'synflow'), then `difflib` close matches (at most three)."""
     known = sorted(PROXIES) + sorted(SET_PROXIES) if known is None else list(known)
@@ -242,7 +263,7 @@ def suggest(name: str, known=None) -> list[str]:
     return [by_lower[c] for c in close]
 
 
-def unknown_proxies_message(unknown) -> str:
+def unknown_proxies_message(unknown: Sequence[str]) -> str:
     """One line: the unknown names, what each may have meant, where the list is."""
     hints = []
     for u in unknown:
@@ -288,15 +309,16 @@ _NEED_WORDS = {"noise": "Gaussian batch", "noise2": "second Gaussian batch",
                "data": "data batch", "data2": "second data batch", "labels": "labels"}
 
 
-def list_proxies():
-    """Every registered proxy as a tidy `pandas.DataFrame`, one row each: name, family,
-    description, needs (inputs under the default variant, then what a model must have),
-    sign (+1: larger is better, as every registered proxy is oriented), relative_cost
-    (`RELATIVE_COST`), cost_note, variants (the variants whose computations differ), kind
-    ('network': computed on a model; 'architecture': counted from an architecture string;
-    'set': a rank combination over a set of architectures)."""
-    import pandas as pd
+def list_proxies() -> pd.DataFrame:
+    """Every registered proxy as a tidy `pandas.DataFrame`, one row each.
 
+    Columns: name, family, description, needs (inputs under the default variant, then what
+    a model must have), sign (+1: larger is better, as every registered proxy is oriented),
+    relative_cost (`RELATIVE_COST`), cost_note, variants (the variants whose computations
+    differ), kind ('network': computed on a model; 'architecture': counted from an
+    architecture string; 'set': a rank combination over a set of architectures).
+    The names of the non-set rows are exactly `ProxyName`'s values.
+    """
     cfg = Config()
     rows = []
     for name, proxy in PROXIES.items():

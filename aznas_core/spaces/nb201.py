@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import itertools
 from importlib import resources
+from typing import Literal, get_args
 
 import torch
 from torch import nn
@@ -31,8 +32,11 @@ EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 NASLIB_EDGES = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 N_ARCHS = len(OPS) ** len(EDGES)  # 15,625
 
+#: A NAS-Bench-201 dataset (`Config.dataset` of the `nb201` space); `check_dataset` accepts
+#: exactly these, and `DATASETS` holds each one's settings.
+NB201Dataset = Literal["cifar10", "cifar100", "ImageNet16-120"]
 #: Input resolution and number of classes per dataset.
-DATASETS = {
+DATASETS: dict[NB201Dataset, dict] = {
     "cifar10": {"resolution": 32, "num_classes": 10},
     "cifar100": {"resolution": 32, "num_classes": 100},
     "ImageNet16-120": {"resolution": 16, "num_classes": 120},
@@ -41,12 +45,10 @@ DATASETS = {
 
 def check_dataset(dataset: str) -> dict:
     """Return the dataset's settings, or raise a ValueError listing the known datasets."""
-    try:
-        return DATASETS[dataset]
-    except KeyError:
-        raise ValueError(
-            f"unknown NAS-Bench-201 dataset {dataset!r}; expected one of {sorted(DATASETS)}"
-        ) from None
+    if dataset not in get_args(NB201Dataset):
+        raise ValueError(f"unknown NAS-Bench-201 dataset {dataset!r}; expected one of "
+                         f"{sorted(get_args(NB201Dataset))}")
+    return DATASETS[dataset]
 
 
 # --------------------------------------------------------------------------------------
@@ -388,11 +390,15 @@ def costs(arch: str, dataset: str = "cifar10") -> tuple[float, float, float]:
     return tuple(round(t, 6) for t in totals)
 
 
-FLOPS_CONVENTIONS = ("nats", "legacy")
+#: How `flops_params` counts FLOPs, 'nats' (the NATS-Bench API, the AZ-NAS authors) or
+#: 'legacy' (the older NAS-Bench-201 count); `FLOPS_CONVENTIONS` is derived from it.
+FlopsConvention = Literal["nats", "legacy"]
+FLOPS_CONVENTIONS: tuple[FlopsConvention, ...] = get_args(FlopsConvention)
 HAS_LEGACY_FLOPS = True  # costs()[2] is the legacy count (the registry's `flops_legacy`)
 
 
-def flops_params(arch: str, dataset: str = "cifar10", convention: str = "nats") -> tuple[float, float]:
+def flops_params(arch: str, dataset: NB201Dataset = "cifar10",
+                 convention: FlopsConvention = "nats") -> tuple[float, float]:
     """(MFLOPs, M parameters) of the network. `convention='nats'`: as the NATS-Bench API and
     the AZ-NAS authors count (conv + linear MACs, linear bias included); 'legacy': the older
     NAS-Bench-201 count of `flops_params_fixture.csv` (adds pooling, BatchNorm, an offset)."""

@@ -35,6 +35,7 @@ import itertools
 import math
 import re
 from importlib import resources
+from typing import Literal, get_args
 
 import torch
 from torch import nn
@@ -53,8 +54,12 @@ BASE_CHANNELS = 64
 MACRO_CODE = "41414"
 CELLS_PER_MODULE = 2
 
+#: A TransNAS-Bench-101 task (`Config.dataset` of the `tnb101_micro` space); `check_dataset`
+#: accepts exactly these, and `DATASETS` holds each one's settings.
+TNB101Task = Literal["class_object", "class_scene", "room_layout", "jigsaw", "autoencoder",
+                     "normal", "segmentsemantic"]
 #: Per task: input resolution (jigsaw: of each of its 9 tiles), the decoder and its output.
-DATASETS = {
+DATASETS: dict[TNB101Task, dict] = {
     "class_object": {"resolution": 256, "num_classes": 100, "decoder": "linear"},
     "class_scene": {"resolution": 256, "num_classes": 63, "decoder": "linear"},
     "room_layout": {"resolution": 256, "num_classes": 9, "decoder": "linear"},
@@ -67,11 +72,10 @@ DATASETS = {
 
 def check_dataset(dataset: str) -> dict:
     """The task's settings, or a ValueError listing the seven tasks."""
-    try:
-        return DATASETS[dataset]
-    except (KeyError, TypeError):
+    if dataset not in get_args(TNB101Task):
         raise ValueError(f"unknown TransNAS-Bench-101 task {dataset!r}; expected one of "
-                         f"{sorted(DATASETS)}") from None
+                         f"{sorted(get_args(TNB101Task))}")
+    return DATASETS[dataset]
 
 
 # --------------------------------------------------------------------------------------
