@@ -131,9 +131,33 @@ def write_shard(rows: list[dict], cfg: Config, root: Path | None = None,
     return directory / name
 
 
+#: Shards verified in this process, by (path, modification time, size, identity): a notebook
+#: reads the same shards once per proxy, and the SHA-256 check is most of a read's cost. A
+#: rewritten or tampered file has another time or size and is verified again.
+_VERIFIED: dict[tuple, pd.DataFrame] = {}
+_VERIFIED_MAX = 20000
+
+
 def read_shard(path: Path, cfg: Config, family: str = "aznas") -> pd.DataFrame:
-    """Read and verify one shard; CorruptShardError says what is wrong."""
+    """Read and verify one shard (once per process while the file is unchanged: `_VERIFIED`);
+    CorruptShardError says what is wrong."""
     ident = network_family(family).identity(cfg)
+    try:
+        st = os.stat(path)
+        key = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size, json.dumps(ident, sort_keys=True))
+    except OSError:
+        key = None
+    if key in _VERIFIED:
+        return _VERIFIED[key].copy()
+    frame = _read_and_verify(path, ident)
+    if key is not None:
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.pop(next(iter(_VERIFIED)))
+        _VERIFIED[key] = frame
+    return frame.copy()
+
+
+def _read_and_verify(path: Path, ident: dict) -> pd.DataFrame:
     try:
         table = pq.read_table(path)
     except Exception as e:  # noqa: BLE001 - any read failure means a broken shard

@@ -84,6 +84,32 @@ def test_corrupted_shard_is_detected(tmp_path, archs):
         sweep.read_cache(TINY, tmp_path)
 
 
+def test_a_shard_read_before_is_verified_again_once_its_file_changes(tmp_path, archs):
+    """Verified shards are remembered per process (`cache._VERIFIED`), by path, time and size:
+    a second read gives the same rows without re-hashing, and a file tampered after a read
+    (same size, new time) is detected."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from aznas_core import cache
+
+    path = sweep.write_shard(sweep.score_chunk(archs[:1], PROXIES, TINY), TINY, tmp_path)
+    first = sweep.read_cache(TINY, tmp_path)
+    assert any(k[0] == str(path.resolve()) for k in cache._VERIFIED)
+    expected = first.copy()
+    first.loc[0, "value"] = -1.0  # a caller editing its copy does not change the remembered rows
+    pd.testing.assert_frame_equal(sweep.read_cache(TINY, tmp_path), expected)
+    pd.testing.assert_frame_equal(cache.read_shard(path, TINY).reset_index(drop=True), expected)
+    t = pq.read_table(path)
+    frame = t.to_pandas()
+    frame.loc[0, "value"] += 1.0
+    time.sleep(0.01)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False)
+                   .replace_schema_metadata(t.schema.metadata), path)
+    with pytest.raises(sweep.CorruptShardError, match="SHA-256"):
+        sweep.read_cache(TINY, tmp_path)
+
+
 def test_foreign_and_tampered_shards_are_detected(tmp_path, archs):
     import pyarrow as pa
     import pyarrow.parquet as pq
