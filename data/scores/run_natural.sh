@@ -6,7 +6,8 @@
 #           CIFAR-10 first; then the synthetic input's gradsign_sum on the 1,042 (the reduction
 #           question on the input Table 1 has shown so far); then everything on the fixed 3,000;
 #   b       zico, grasp and the gradient family (snip in it) on CIFAR-10, then CIFAR-100, each through
-#           the nested fixed 300 / 600 to the 1,042 (lane a skips what
+#           the nested fixed 300 / 600 to the 1,042, every family at one size before the
+#           next (lane a skips what
 #           lane b has cached by the time it gets there);
 #   tenas   TE-NAS (ntk + linear_region) on CIFAR-10 through fixed 300 / 600 / the 1,042 (~13 s
 #           per architecture per worker at 32x32), then CIFAR-100, then ImageNet16-120 at 32x32;
@@ -41,8 +42,8 @@ case "${1:?lane: a, tenas or naslib}" in
      # family through the nested fixed 300 and 600 first, so a comparison (n >= 300) exists
      # early (a cache fills in index order: a partial 1,042 is not a random sample)
      for d in 0 1; do
-       for fam in zico grasp $GRAD; do
-         for s in fixed300 fixed600 uniform1042; do costly $fam $s ${DATASETS[$d]} $NAT; done
+       for s in fixed300 fixed600 uniform1042; do
+         for fam in zico grasp $GRAD; do costly $fam $s ${DATASETS[$d]} $NAT; done
        done
      done ;;
   tenas)
