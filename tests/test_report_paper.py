@@ -642,3 +642,9 @@ def test_tnb101_suite_equals_the_committed_results():
     assert w.loc["aznas", "mean"] == pytest.approx(w.loc["aznas", paper.TNB101_TASKS].mean())
     v = paper.tnb101_verdict(s)
     assert f"{s['ranks']['aznas']:.2f}" in v and f"epe_nas on {len(const)} of 7 tasks" in v
+
+
+def test_table1_dataset_has_a_status_column_only_when_a_method_is_not_cached():
+    cached = TINY[TINY["method"] != "ZiCo"]
+    assert "status" not in report.table1_dataset(cached, "cifar10").columns
+    assert "status" in report.table1_dataset(TINY, "cifar10").columns

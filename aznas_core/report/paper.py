@@ -167,7 +167,8 @@ def table1(frames: dict, resolution_of: dict, methods=TABLE1_METHODS, n_boot: in
 def table1_dataset(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
     """One dataset of `table1` as the page shows it: one row per method, KT / SPR / Acc. each
     reported | ours | delta (KT and SPR with their 95% CI, Acc. with our std over the 5
-    draws), `n_archs`, the input and a status ('not yet cached')."""
+    draws), `n_archs`, the input and, when some method is not cached yet, a status column
+    ('not yet cached')."""
     t = table[table["dataset"] == dataset].set_index(["method", "metric"])
     cols = {}
     for k in ("KT", "SPR", "Acc"):
@@ -183,7 +184,8 @@ def table1_dataset(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
     acc = t.xs("Acc", level="metric")
     out["n_archs"] = acc["n_archs"].reindex(here)
     out["input"] = acc["input"].reindex(here)
-    out.insert(0, "status", ["not yet cached" if n == 0 else "" for n in out["n_archs"]])
+    if (out["n_archs"] == 0).any():  # the column only where some method is not cached yet
+        out.insert(0, "status", ["not yet cached" if n == 0 else "" for n in out["n_archs"]])
     return out
 
 
