@@ -63,7 +63,7 @@ def test_input_comparison_reports_nan_below_the_minimum_and_the_papers_numbers()
     assert (f["paper_KT"] == 0.618).all() and not math.isnan(f["paper_SPR"].iloc[0])
 
 
-def test_with_real_inputs_moves_only_methods_whose_natural_cache_covers_the_sample():
+def test_table1_frames_read_real_input_proxies_on_natural_images_where_they_cover_the_sample():
     """Table 1's main column: ZiCo (natural images cached on the 1,042 of CIFAR-10) is read on
     the natural cache, value for value; a real-input method whose natural cache is smaller keeps
     the substitute's scores; the substitute source moves nothing; the input column says which."""
@@ -71,16 +71,17 @@ def test_with_real_inputs_moves_only_methods_whose_natural_cache_covers_the_samp
 
     methods = [m for m in report.TABLE1_METHODS if m.label in ("#Params", "ZiCo", "TE-NAS")]
     frames, res = report.table1_frames(["cifar10"], methods=methods)
-    moved_frames, moved = ri.with_real_inputs(frames, methods=methods)
-    assert moved == {"cifar10": {"zico": "natural"}}  # TE-NAS: natural cache far below 1,042
+    subst, _ = report.table1_frames(["cifar10"], methods=methods, real_input="synthetic_cifar10")
+    assert frames["cifar10"].attrs["inputs"] == {"zico": "natural"}  # TE-NAS: far below 1,042
+    assert subst["cifar10"].attrs["inputs"] == {}
     nat = sweep.scores(dataset="cifar10", inputs="natural", proxies=["zico"])
-    got = moved_frames["cifar10"].set_index("index")
+    got = frames["cifar10"].set_index("index")
     np.testing.assert_array_equal(got.loc[nat["index"], "zico"].to_numpy(), nat["zico"].to_numpy())
     assert got["zico"].notna().sum() == len(nat)
-    pd.testing.assert_series_equal(got["ntk"], frames["cifar10"].set_index("index")["ntk"])
-    same, none = ri.with_real_inputs(frames, source="synthetic_cifar10", methods=methods)
-    assert none == {"cifar10": {}} and same["cifar10"] is frames["cifar10"]
-    t = report.table1(moved_frames, res, methods, n_boot=0, inputs_of=moved)
+    pd.testing.assert_series_equal(got["ntk"], subst["cifar10"].set_index("index")["ntk"])
+    assert not np.array_equal(got.loc[nat["index"], "zico"].to_numpy(),
+                              subst["cifar10"].set_index("index").loc[nat["index"], "zico"].to_numpy())
+    t = report.table1(frames, res, methods, n_boot=0)
     inputs = t[t["dataset"] == "cifar10"].groupby("method")["input"].first()
     assert inputs["ZiCo"].startswith(ri.NATURAL) and "Synthetic CIFAR-10" in inputs["TE-NAS"]
     assert (t.loc[(t["method"] == "ZiCo") & (t["dataset"] == "cifar10"), "n_archs"] == 1042).all()

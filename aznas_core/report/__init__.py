@@ -6,7 +6,8 @@ from aznas_core.report.common import (AGGREGATIONS, DATASET_TITLES, DATASETS,  #
                                       PROXY_LETTERS, RESULTS_DIR, combination_scores, compare,
                                       kendall_table, parse_combination, write_results)
 from aznas_core.report.methods import (FIGURE_METHODS, MIN_ARCHS, SAMPLE_SIZES,  # noqa: F401
-                                       SUBSTITUTE, TABLE1_METHODS, Method, cached_scores,
+                                       REAL_INPUT, REAL_INPUT_PROXIES, SUBSTITUTE, TABLE1_METHODS,
+                                       Method, cached_scores, real_input_columns,
                                        claim_row, comparison_frame, documented_sample,
                                        method_rows, method_scores, ms_per_arch,
                                        pair_difference_ci, pair_nonlinear_kendall,
@@ -14,7 +15,7 @@ from aznas_core.report.methods import (FIGURE_METHODS, MIN_ARCHS, SAMPLE_SIZES, 
 from aznas_core.report.targets import TARGETS, Target, status_table  # noqa: F401
 from aznas_core.report.inputs import (INPUTS, NATURAL, REAL_INPUT_METHODS, gradsign_reductions,  # noqa: F401
                                       input_comparison, input_verdict_lines, input_wide,
-                                      style_input_comparison, verdicts, with_real_inputs,
+                                      style_input_comparison, verdicts,
                                       baseline_sensitivity)
 from aznas_core.report.paper import (ARCHITECTURE_PROXIES, acc_init_spread,  # noqa: F401
                                      cache_coverage, headline, largest_deltas, plot_acc_inits,

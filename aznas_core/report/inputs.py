@@ -35,35 +35,6 @@ PAPER_ROW = {"GradSign (sum)": "GradSign"}
 NATURAL = "natural images (1,834 real CIFAR-100 photos)"
 
 
-def with_real_inputs(frames: dict, source: str = "natural", in16_resolution: int = 32,
-                     methods=None, min_archs: int = 1042, **config) -> tuple[dict, dict]:
-    """Table 1's frames (`table1_frames`) with each real-input method's proxies read on
-    `source` (the natural images: the input closest to the paper's protocol) wherever that
-    cache covers a documented sample of at least `min_archs` architectures; elsewhere (still
-    filling, or `source` = 'synthetic_cifar10') the substitute's scores stay. Returns (frames,
-    {dataset: {proxy: input}}) naming every proxy moved, for `table1`'s input column."""
-    from aznas_core.report.methods import documented_sample
-
-    out, moved = {}, {}
-    for d, frame in frames.items():
-        out[d], moved[d] = frame, {}
-        if source == "synthetic_cifar10":
-            continue
-        res = in16_resolution if d == "ImageNet16-120" else None
-        for m in [m for m in methods or TABLE1_METHODS if m in REAL_INPUT_METHODS]:
-            ps = list(m.proxies)
-            nat, absent = cached_scores(d, ps, resolution=res, inputs=source, **config)
-            if absent or nat.empty:
-                continue
-            n = documented_sample(nat, ps, nat.dropna(subset=ps, how="all")["index"])[1]
-            if n < min_archs:
-                continue
-            f = out[d].drop(columns=[p for p in ps if p in out[d].columns])
-            out[d] = f.merge(nat[["index", *ps]], on="index", how="left", validate="one_to_one")
-            moved[d].update({p: source for p in ps})
-    return out, moved
-
-
 def common_sample(frames: dict, proxies) -> tuple[set, int]:
     """The largest documented NB201 sample (`SAMPLE_SIZES`, nested) on which every frame
     (one per input) has every proxy cached, and its size; (empty, 0) when none is."""

@@ -257,8 +257,45 @@ def timed_ms_per_arch(method: str, name: str = "nb201-cifar10-cpu") -> tuple[flo
     return float(ms.mean()), float(ms.std()), int(ms.size)
 
 
+#: The proxies the authors fed real training images (PROTOCOLS.md §0, `real_input_metrics`:
+#: Grasp, Snip, TE-NAS's NTK and its linear regions, read as one family, GradSign, ZiCo), and
+#: the input our pages read them on: the natural images, the source closest to the paper's.
+REAL_INPUT_PROXIES = ("grasp", "snip", "ntk", "linear_region", "gradsign", "zico")
+REAL_INPUT = "natural"
+
+
+def real_input_columns(frame: pd.DataFrame, dataset: str, proxies, source: str = REAL_INPUT,
+                       resolution: int | None = None, min_archs: int = 1042,
+                       **config) -> tuple[pd.DataFrame, dict]:
+    """`frame` with the real-input ones of `proxies` (`REAL_INPUT_PROXIES`, one family at a
+    time) read on `source` wherever that cache covers a documented sample of at least
+    `min_archs` architectures (a smaller one stays on the substitute: a partial cache fills in
+    index order). Returns (frame, {proxy: source} for every proxy moved). 'synthetic_cifar10'
+    (the sweeps' default source) moves nothing."""
+    from aznas_core.proxies import PROXIES
+
+    moved: dict[str, str] = {}
+    if source == "synthetic_cifar10":
+        return frame, moved
+    groups: dict[str, list[str]] = {}
+    for p in proxies:
+        if p in REAL_INPUT_PROXIES and p in PROXIES:
+            groups.setdefault(PROXIES[p].family, []).append(p)
+    for ps in groups.values():
+        other, absent = cached_scores(dataset, ps, resolution=resolution, inputs=source, **config)
+        if absent or other.empty:
+            continue
+        if documented_sample(other, ps, other.dropna(subset=ps, how="all")["index"])[1] < min_archs:
+            continue
+        frame = frame.drop(columns=[p for p in ps if p in frame.columns]).merge(
+            other[["index", *ps]], on="index", how="left", validate="one_to_one")
+        moved.update({p: source for p in ps})
+    return frame, moved
+
+
 def comparison_frame(dataset: str, proxies, resolution: int | None = None,
-                     fallback: int | None = None, **config) -> tuple[pd.DataFrame, dict]:
+                     fallback: int | None = None, real_input: str = REAL_INPUT,
+                     **config) -> tuple[pd.DataFrame, dict]:
     """Cached scores of `proxies` for `dataset` joined to its ground truth (`acc`), network
     proxies at `resolution` (None: the dataset's own). With a `fallback` resolution, a
     family's proxies are read from there instead when its cache there covers a larger
@@ -266,7 +303,9 @@ def comparison_frame(dataset: str, proxies, resolution: int | None = None,
     fallback, and one whose sweep at `resolution` is still filling the nested samples, keep
     their larger sample until the new one overtakes it. Returns (frame, {proxy: resolution
     it was read at}); a proxy cached nowhere is in neither (see `cached_scores`).
-    Architecture proxies get the dataset's own resolution."""
+    Architecture proxies get the dataset's own resolution. The real-input proxies are read on
+    `real_input` where it covers the 1,042 (`real_input_columns`; the frame's
+    `attrs["inputs"]` names them), at the resolution asked for."""
     from aznas_core import sweep
     from aznas_core.proxies import FAMILIES, PROXIES
     from aznas_core.spaces import get_space
@@ -278,7 +317,7 @@ def comparison_frame(dataset: str, proxies, resolution: int | None = None,
     used = {p: native if FAMILIES[PROXIES[p].family].kind == "architecture" else res
             for p in proxies if p not in absent}
     if not fallback or fallback == res:
-        return sweep.with_ground_truth(frame, dataset), used
+        return _with_real_input(frame, dataset, proxies, res, real_input, used, config)
     groups: dict[str, list[str]] = {}
     for p in proxies:
         if p in PROXIES and FAMILIES[PROXIES[p].family].kind == "network":
@@ -292,7 +331,7 @@ def comparison_frame(dataset: str, proxies, resolution: int | None = None,
     here = {fam: coverage(frame, g) for fam, g in groups.items()}
     unsure = [p for fam, g in groups.items() if here[fam] < space.N_ARCHS for p in g]
     if not unsure:
-        return sweep.with_ground_truth(frame, dataset), used
+        return _with_real_input(frame, dataset, proxies, res, real_input, used, config)
     alt, _ = cached_scores(dataset, unsure, resolution=fallback, **config)
     move = [p for fam, g in groups.items() if here[fam] < space.N_ARCHS
             and coverage(alt, g) > here[fam] for p in g]
@@ -302,7 +341,17 @@ def comparison_frame(dataset: str, proxies, resolution: int | None = None,
         frame = frame.dropna(subset=[c for c in frame.columns if c not in ("index", "arch")],
                              how="all").sort_values("index", ignore_index=True)
         used.update({p: fallback for p in move})
-    return sweep.with_ground_truth(frame, dataset), used
+    return _with_real_input(frame, dataset, proxies, res, real_input, used, config)
+
+
+def _with_real_input(frame, dataset, proxies, resolution, source, used, config):
+    from aznas_core import sweep
+
+    frame, moved = real_input_columns(frame, dataset, proxies, source, resolution, **config)
+    used.update({p: resolution for p in moved})  # read at the resolution asked, not a fallback
+    frame = sweep.with_ground_truth(frame, dataset)
+    frame.attrs["inputs"] = moved
+    return frame, used
 
 
 #: The proxies of the paper's Figures 6 and 7: Table 1's single-proxy methods (TE-NAS as its

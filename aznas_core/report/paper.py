@@ -10,7 +10,7 @@ import pandas as pd
 
 from aznas_core import aggregate, metrics
 from aznas_core.report.common import DATASET_TITLES, DATASETS
-from aznas_core.report.methods import (SUBSTITUTE, TABLE1_METHODS, comparison_frame,
+from aznas_core.report.methods import (REAL_INPUT, SUBSTITUTE, TABLE1_METHODS, comparison_frame,
                                        documented_sample, method_rows, timed_ms_per_arch)
 
 IN16 = "ImageNet16-120"
@@ -55,17 +55,19 @@ def recompute_sample(proxies, datasets=DATASETS, n_archs: int = 100, sample_seed
 # --------------------------------------------------------------------------------- Table 1
 
 def table1_frames(datasets=DATASETS, in16_resolution: int = 32, methods=TABLE1_METHODS,
-                  **config) -> tuple[dict, dict]:
+                  real_input: str = REAL_INPUT, **config) -> tuple[dict, dict]:
     """One frame per dataset of every Table 1 proxy joined to the ground truth
     (`comparison_frame`), ImageNet16-120's network proxies at `in16_resolution`, a family read
     at the other resolution (16 or 32) where its cache covers a larger documented sample there.
+    The real-input methods' proxies are read on `real_input` where it covers the 1,042
+    (`real_input_columns`; each frame's `attrs["inputs"]` names them, `table1` labels them).
     Returns ({dataset: frame}, {dataset: {proxy: resolution read at}})."""
     other = 16 if in16_resolution == 32 else 32
     frames, resolution_of = {}, {}
     for d in datasets:
         frames[d], resolution_of[d] = comparison_frame(
             d, proxies_of(methods), in16_resolution if d == IN16 else None,
-            fallback=other if d == IN16 else None, **config)
+            fallback=other if d == IN16 else None, real_input=real_input, **config)
     return frames, resolution_of
 
 
@@ -84,7 +86,7 @@ def pool_label(n: int) -> str:
 
 def _input_of(m, resolution_of: dict, inputs_of: dict | None = None) -> str:
     """What a method's proxies saw: its declared input, or the natural images for the
-    real-input proxies `with_real_inputs` moved, and the resolution read at."""
+    real-input proxies `table1_frames` moved (`real_input_columns`), and the resolution read at."""
     if set(m.proxies) <= ARCHITECTURE_PROXIES:
         return m.input
     inp = m.input
@@ -115,15 +117,15 @@ def table1(frames: dict, resolution_of: dict, methods=TABLE1_METHODS, n_boot: in
     where its proxies are cached, for a recomputed random sample); a method not cached is a
     row of NaN with `n_archs` 0. Ground-truth rows: the paper's 'Acc.' on all architectures
     and the scaled one on each smaller pool a method was read on ('Ground truth (pool of n)').
-    Runtimes (`ms_per_arch`, dataset '') come from the same-run `timing` table. `inputs_of`
-    ({dataset: {proxy: input}}, from `with_real_inputs`) names the proxies read on the
-    natural images in the `input` column."""
+    Runtimes (`ms_per_arch`, dataset '') come from the same-run `timing` table. The `input`
+    column names the proxies read on the natural images (each frame's `attrs["inputs"]`, from
+    `table1_frames`, or `inputs_of`: {dataset: {proxy: input}})."""
     rows, pools = [], {}
     for d, frame in frames.items():
         for m in methods:
             f = (documented_sample(frame, m.proxies)[0] if documented
                  else frame.dropna(subset=[p for p in m.proxies if p in frame]))
-            inp = _input_of(m, resolution_of[d], (inputs_of or {}).get(d))
+            inp = _input_of(m, resolution_of[d], (inputs_of or {}).get(d, frame.attrs.get("inputs")))
             if not set(m.proxies) <= set(f.columns) or f.empty:  # not cached yet: NaN, said so
                 rows += [dict(method=m.label, dataset=d, metric=k, reproduced=np.nan, n_archs=0,
                               input=inp) for k in ("KT", "SPR", "Acc")]
