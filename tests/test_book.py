@@ -6,6 +6,7 @@ import functools
 import http.server
 import os
 import re
+import shutil
 import socketserver
 import subprocess
 import tempfile
@@ -88,6 +89,32 @@ def test_findings_leave_out_what_has_no_result_file(tmp_path):
         "1,E,cifar100,0.5,0.505,0.005,15625\n")
     items, skipped = findings_markdown(tmp_path)
     assert "partly reproduces**: 1 of 2" in items and "largest |Δ| 0.030" in items
+
+
+def test_baseline_finding_names_the_measured_cause_of_each_gap(tmp_path):
+    """The landing page's baseline finding says what was measured about each gap: GradSign's
+    reduction (from table1_gradsign_reductions.csv), a natural-image verdict (table1_inputs.csv),
+    or 'open' when neither file says anything about the method."""
+    from aznas_core import book
+
+    shutil.copy(BOOK_DIR.parent / "results" / "table1.csv", tmp_path / "table1.csv")
+    line = book._f_baselines(tmp_path)[0]
+    assert "Grasp does not" in line and "open: not yet measured on natural images" in line
+    pd.DataFrame([
+        dict(method="Grasp", dataset="cifar10", input="synthetic_cifar10", KT=0.42, KT_low=0.37,
+             KT_high=0.48, paper_KT=0.318, n_archs=300, dKT=np.nan, dKT_low=np.nan, dKT_high=np.nan),
+        dict(method="Grasp", dataset="cifar10", input="natural", KT=0.31, KT_low=0.25,
+             KT_high=0.37, paper_KT=0.318, n_archs=300, dKT=-0.11, dKT_low=-0.17, dKT_high=-0.06),
+    ]).assign(delta_KT=lambda f: f["KT"] - f["paper_KT"],
+              paper_in_CI=lambda f: (f["KT_low"] <= f["paper_KT"]) & (f["paper_KT"] <= f["KT_high"])
+              ).to_csv(tmp_path / "table1_inputs.csv", index=False)
+    pd.DataFrame([dict(dataset="cifar10", input="natural", reduction="sum", n_archs=1042,
+                       paper_KT=0.618, KT=0.61, KT_params=0.74)]).to_csv(
+        tmp_path / "table1_gradsign_reductions.csv", index=False)
+    line = book._f_baselines(tmp_path)[0]
+    assert "Grasp does not (|Δ| up to 0.165; natural images: explained on CIFAR-10)" in line
+    assert "GradSign's own sum gives KT 0.610-0.610 (paper 0.618" in line
+    assert "TE-NAS does not" in line and "open" in line.split("TE-NAS does not")[1].split(";")[1]
 
 
 def test_deviation_and_method_pages_exist(built_book):
