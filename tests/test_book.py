@@ -28,14 +28,7 @@ HTML = BOOK_DIR / "_build" / "html"
 #: Problems the browser check finds on pages whose fix belongs in the notebook (or in the module
 #: it calls), not in the book's build: {page: [regex on the problem, ...]}. They are reported as
 #: warnings, not failures; anything else fails. Remove an entry once its notebook is fixed.
-KNOWN_NOTEBOOK_ISSUES = {
-    # reported | reproduced | delta tables too wide for the column even in the book's dense
-    # table style: to be transposed or split per dataset in the notebook
-    "notebooks/table1.html": [r"^overflow: table"],
-    # executed on 3 of 100 networks so far: Spearman undefined (NaN) in its first table, and a
-    # wide per-epoch DataFrame
-    "notebooks/blog_fig9.html": [r"^NaN in a headline table", r"^overflow: table"],
-}
+KNOWN_NOTEBOOK_ISSUES: dict[str, list[str]] = {}
 
 needs_browser = pytest.mark.skipif(
     not book_check.chromium() and not os.environ.get("AZNAS_REQUIRE_BROWSER"),
