@@ -399,3 +399,26 @@ def test_fig3_equals_the_committed_results(tmp_path):
     m = f3["matrices"][32]
     assert f3["mean_with_others"].loc["T", "32x32"] == pytest.approx((m["T"].sum() - 1) / 3)
     assert f3["archs"] == {32: 15625, 16: 15625}
+
+
+def test_fig9_claims_on_constructed_correlations():
+    """The four claims on a hand-built correlation frame: snip and grad_norm fall below their
+    initial CI (degrade), jacob_cov and grasp drop by 0.5 after one epoch (collapse), synflow
+    moves 0.05 (stable), and fisher gains 0.2 (so 'no proxy uses the information' fails);
+    below min_n networks nothing is judged. Also: the committed results/blog_fig9.csv."""
+    from aznas_core.report import blog
+
+    rows = []
+    path = {"snip": (0.6, 0.5, 0.3), "grad_norm": (0.6, 0.5, 0.3), "jacob_cov": (0.7, 0.2, 0.2),
+            "grasp": (0.6, 0.1, 0.1), "synflow": (0.9, 0.85, 0.95), "fisher": (0.3, 0.4, 0.5)}
+    for target in ("nb201", "ours"):
+        for p, (r0, r1, r2) in path.items():
+            for e, r in zip((0, 1, 2), (r0, r1, r2)):
+                rows.append(dict(proxy=p, epoch=e, target=target, rho=r, lo=r - 0.1, hi=r + 0.1))
+    corr = pd.DataFrame(rows)
+    c = blog.fig9_claims(corr, 25, False, (0, 1, 2))
+    assert c["holds"].tolist() == [True, True, True, False] * 2
+    assert "fisher +0.20" in c["evidence"].iloc[3]
+    assert blog.fig9_claims(corr, 5, True, (0, 1, 2))["holds"].isna().all()
+    committed = pd.read_csv(blog.RESULTS_DIR / "blog_fig9.csv")
+    assert len(committed) == 8 and set(committed.columns) >= {"claim", "holds", "evidence", "n"}

@@ -889,3 +889,79 @@ def score_resnet18(width: int, batch_size: int = 8, resolution: int = 32, seed: 
     model = initialize(ResNet18(width), "kaiming_fan_in")
     x = torch.randn(batch_size, 3, resolution, resolution, generator=torch.Generator().manual_seed(seed))
     return score_model(model, x, blocks=RESNET18_BLOCKS, generator=torch.Generator().manual_seed(seed))
+
+
+# --------------------------------------------------------------------------------- Figure 9
+
+#: The blog's six network proxies of Figure 9, and AZ-NAS's three drawn beside them.
+FIG9_BLOG6 = ("fisher", "grad_norm", "grasp", "jacob_cov", "snip", "synflow")
+FIG9_AZNAS = ("expressivity", "progressivity", "trainability")
+FIG9_TARGETS = {"nb201": "NAS-Bench-201 CIFAR-10 accuracy (200 epochs)",
+                "ours": "our final test accuracy"}
+
+
+def fig9_claims(corr: pd.DataFrame, n_done: int, partial: bool, proxy_epochs,
+                min_n: int = 20) -> pd.DataFrame:
+    """The blog's four Figure 9 claims, made testable, per target (`train.correlations`'s
+    frame: proxy, epoch, target, rho, lo, hi): snip and grad_norm *degrade* (rho at the last
+    epoch below the CI of rho at initialisation); jacob_cov and grasp *collapse after one
+    epoch* (a drop of at least 0.3); synflow *stays stable* (within 0.1 of its value at
+    initialisation); *no proxy uses the increasing information* (none of the six gains more
+    than 0.05). `holds` is None (untested) below `min_n` finished networks."""
+    last, epochs = max(proxy_epochs), list(proxy_epochs)
+
+    def rho(p, e, target):
+        r = corr[(corr.proxy == p) & (corr.epoch == e) & (corr.target == target)]
+        return (float(r.rho.iloc[0]), float(r.lo.iloc[0]), float(r.hi.iloc[0])) if len(r) else (np.nan,) * 3
+
+    rows = []
+
+    def claim(text, holds, evidence):
+        rows.append({"claim": text, "holds": bool(holds) if n_done >= min_n else None,
+                     "evidence": evidence, "n": n_done, "partial": partial})
+
+    for target, label in [("nb201", "vs NB201 CIFAR-10 acc."), ("ours", "vs our final test acc.")]:
+        deg = {p: (rho(p, 0, target), rho(p, last, target)) for p in ("snip", "grad_norm")}
+        claim(f"snip and grad_norm degrade as the network trains ({label})",
+              all(b[0] < a[1] for a, b in deg.values()),
+              "; ".join(f"{p}: {a[0]:.2f} [{a[1]:.2f}, {a[2]:.2f}] -> {b[0]:.2f} at epoch {last}"
+                        for p, (a, b) in deg.items()))
+        col = {p: (rho(p, 0, target)[0], rho(p, 1, target)[0]) for p in ("jacob_cov", "grasp")}
+        claim(f"jacob_cov and grasp collapse after one epoch, drop >= 0.3 ({label}; blog 0.69 -> "
+              "-0.02, 0.63 -> -0.41)", all(a - b >= 0.3 for a, b in col.values()),
+              "; ".join(f"{p}: {a:.2f} -> {b:.2f}" for p, (a, b) in col.items()))
+        syn = [rho("synflow", e, target)[0] for e in epochs]
+        claim(f"synflow stays stable, within 0.1 of its value at init ({label})",
+              max(abs(v - syn[0]) for v in syn) <= 0.1,
+              "synflow: " + ", ".join(f"{v:.2f}" for v in syn) + f" at epochs {epochs}")
+        gain = {p: rho(p, last, target)[0] - rho(p, 0, target)[0] for p in FIG9_BLOG6}
+        claim(f"no proxy uses the increasing information: none of the six gains > 0.05 ({label})",
+              all(g <= 0.05 for g in gain.values()),
+              "gain init -> last: " + ", ".join(f"{p} {g:+.2f}" for p, g in gain.items()))
+    return pd.DataFrame(rows)
+
+
+def plot_fig9(corr: pd.DataFrame, n_done: int, partial: bool):
+    """Figure 9 at our scale: Spearman rho of each proxy (and our test accuracy) along training,
+    against each target, with the bootstrap CIs shaded."""
+    import matplotlib.pyplot as plt
+
+    style = {p: dict(color=f"C{i}", marker="o", ms=3) for i, p in enumerate(FIG9_BLOG6 + ("flops", "params"))}
+    style.update({p: dict(color=c, ls="--", marker="s", ms=3)
+                  for p, c in zip(FIG9_AZNAS, ["black", "dimgray", "darkgray"])})
+    style["test_acc"] = dict(color="tab:olive", ls=":", marker="^", ms=3)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), sharey=True)
+    for ax, target in zip(axes, FIG9_TARGETS):
+        sub = corr[corr.target == target] if len(corr) else corr
+        for p, g in (sub.groupby("proxy", sort=False) if len(sub) else []):
+            ax.plot(g.epoch, g.rho, label=p, **style.get(p, {}))
+            ax.fill_between(g.epoch, g.lo, g.hi, color=style.get(p, {}).get("color"), alpha=0.08)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_title("vs " + FIG9_TARGETS[target], fontsize=10)
+        ax.set_xlabel("training epoch (ours: 6 SGD steps each)")
+    axes[0].set_ylabel("Spearman ρ")
+    axes[1].legend(fontsize=8, ncol=2, loc="lower right")
+    fig.suptitle(f"NB201 networks trained on natural images, n = {n_done}"
+                 + (" (partial)" if partial else ""), fontsize=11)
+    fig.tight_layout()
+    return fig
