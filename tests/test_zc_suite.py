@@ -202,3 +202,23 @@ def test_naslib_agreement_skips_architectures_where_naslib_has_nan(monkeypatch):
     out = tables.naslib_agreement(datasets=("cifar10",))
     assert out["n_archs"].tolist() == [5]
     assert out["rho_ours_naslib"].iloc[0] == pytest.approx(1.0)
+
+
+def test_naslib_inputs_compares_both_inputs_on_the_same_suite_architectures():
+    """Per proxy, both inputs' Spearman with NASLib's real-image scores are over the suite
+    architectures every input has cached (recomputed here by hand for nwot on CIFAR-10);
+    data-free proxies have no row."""
+    from aznas_core import metrics
+    from aznas_core.benchmarks import zc_suite
+    from aznas_core.validation import tables
+
+    t = tables.naslib_inputs(["cifar10"])
+    assert not set(t["proxy"]) & {"synflow", "l2_norm", "flops", "params"}
+    row = t.set_index("proxy").loc["nwot"]
+    suite = zc_suite.load("nb201", "cifar10")
+    a = tables.ours_on_suite("cifar10", ["nwot"])["nwot"]
+    b = tables.ours_on_suite("cifar10", ["nwot"], inputs="natural")["nwot"]
+    have = a.notna() & b.notna() & suite["nwot"].notna()
+    assert row["n_archs"] == have.sum() >= 100
+    assert row["rho_naslib_natural"] == metrics.spearman_rho(b[have], suite["nwot"][have])
+    assert row["rho_naslib_synthetic_cifar10"] == metrics.spearman_rho(a[have], suite["nwot"][have])

@@ -40,10 +40,11 @@ def coverage(datasets=DATASETS, root=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ours_on_suite(dataset: str, proxies, variant: str = "zc", root=None) -> pd.DataFrame:
-    """Our cached scores of NASLib's suite architectures for `dataset`: arch + one column per
-    proxy (architectures missing a proxy hold NaN)."""
-    cfg = Config(dataset=dataset, variant=variant)
+def ours_on_suite(dataset: str, proxies, variant: str = "zc", root=None,
+                  inputs: str = "synthetic_cifar10") -> pd.DataFrame:
+    """Our cached scores of NASLib's suite architectures for `dataset` on the input source
+    `inputs`: arch + one column per proxy (architectures missing a proxy hold NaN)."""
+    cfg = Config(dataset=dataset, variant=variant, inputs=inputs)
     suite = zc_suite.load("nb201", dataset)[["arch"]]
     out = suite.copy()
     for p in proxies:
@@ -90,3 +91,35 @@ def _known():
     from aznas_core.proxies import PROXIES
 
     return PROXIES
+
+
+def naslib_inputs(datasets=DATASETS, inputs=("synthetic_cifar10", "natural"), variant: str = "zc",
+                  root=None, min_archs: int = 100) -> pd.DataFrame:
+    """How close each of our input sources comes to NASLib's real CIFAR / ImageNet16 batches:
+    per (proxy, dataset), on the suite architectures that every input has cached (at least
+    `min_archs`), Spearman of our score with NASLib's under each input (`rho_naslib_<input>`),
+    of our score with the ground truth under each input (`rho_truth_<input>`), and NASLib's own
+    with the ground truth. Data-free proxies (synflow, l2_norm) are left out: no input to
+    change."""
+    truth = nb201.ground_truth().set_index("arch")
+    rows = []
+    for d in datasets:
+        suite = zc_suite.load("nb201", d)
+        proxies = [p for p in zc_suite.PROXIES if p not in ("flops", "params", "synflow", "l2_norm")
+                   and p in _known()]
+        ours = {i: ours_on_suite(d, proxies, variant, root, inputs=i) for i in inputs}
+        gt = suite["arch"].map(truth[d])
+        for p in proxies:
+            have = suite[p].notna()
+            for i in inputs:
+                have &= ours[i][p].notna()
+            if have.sum() < min_archs:
+                continue
+            row = {"proxy": p, "dataset": d, "n_archs": int(have.sum())}
+            for i in inputs:
+                row[f"rho_naslib_{i}"] = metrics.spearman_rho(ours[i][p][have], suite[p][have])
+            for i in inputs:
+                row[f"rho_truth_{i}"] = metrics.spearman_rho(ours[i][p][have], gt[have])
+            row["rho_truth_naslib"] = metrics.spearman_rho(suite[p][have], gt[have])
+            rows.append(row)
+    return pd.DataFrame(rows)
