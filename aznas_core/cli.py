@@ -181,6 +181,9 @@ def cmd_train(a) -> int:
         archs += train.subset_archs(a.subset)
     if not archs:
         raise ValueError("no architectures: pass cell strings or --subset fixedN")
+    if a.skip_trained_on:
+        done = train.trained_on(a.skip_trained_on, cfg, a.root)
+        archs = [x for x in archs if train.arch_id(x, cfg.space) not in done]
     executor = a.executor
     if executor == "dask":
         from distributed import Client
@@ -364,6 +367,9 @@ def main(argv=None) -> int:
                    help="default: serial with one worker, else local processes")
     s.add_argument("--scheduler", default=None, help="dask scheduler address (with --executor dask)")
     s.add_argument("--root", default=None, help="results folder (default data/training)")
+    s.add_argument("--skip-trained-on", default=None, metavar="DEVICE",
+                   help="skip networks already finished under this configuration on DEVICE "
+                        "(e.g. cuda: a CPU run trains only what a GPU run left)")
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=cmd_train)
 

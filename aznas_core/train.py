@@ -476,8 +476,21 @@ def train_network(arch: str, cfg: TrainConfig, root=None, stop_after: int | None
         torch.set_num_threads(threads)
 
 
+def _float32_as_on_the_cpu(device: torch.device) -> None:
+    """On a GPU: float32 convolutions and matrix products without TF32 (the CPU's precision)
+    and cuDNN's deterministic algorithms. Not every kernel is deterministic there (adaptive
+    average pooling's backward adds atomically), so GPU curves are reproducible to rounding,
+    not to the bit; the device run measures how far (`data/training/run_gpu.sh`)."""
+    if device.type == "cuda":
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+
 def _train(arch, cfg, out, ckpt, stop_after, keep_checkpoint):
     device = torch.device(cfg.device)
+    _float32_as_on_the_cpu(device)
     channels_last = device.type == "cpu" and CHANNELS_LAST
     data = Data(cfg)
     model = build(arch, cfg).to(device)
@@ -594,6 +607,15 @@ def subset_archs(subset: str) -> list[str]:
 def missing(archs, cfg: TrainConfig, root=None) -> list[str]:
     space = get_space(cfg.space)
     return [a for a in (space.validate(a) for a in archs) if not result_path(a, cfg, root).exists()]
+
+
+def trained_on(device: str, cfg: TrainConfig, root=None) -> set[str]:
+    """Architecture ids finished under `cfg`'s configuration on another `device` type ('cpu',
+    'cuda'): the results directory whose key differs only in its device suffix. Lets a CPU
+    run train only what a GPU run left (the results stay apart, each labelled)."""
+    base = cfg.key().removesuffix(f"-{cfg.identity()['device']}")
+    d = Path(root or TRAINING_DIR) / (base if device == "cpu" else f"{base}-{device}")
+    return {f.stem for f in d.glob("*.parquet")} if d.exists() else set()
 
 
 def train(archs, config: TrainConfig | None = None, workers: int = 1, root=None,

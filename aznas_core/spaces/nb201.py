@@ -221,7 +221,7 @@ class Pool(nn.AvgPool2d):
         key = (c, h, w, x.dtype, x.device)
         if key not in self._cache:
             ones = torch.ones(1, 1, h, w, dtype=x.dtype, device=x.device)
-            count = nn.functional.conv2d(ones, torch.ones(1, 1, 3, 3, dtype=x.dtype), padding=1)
+            count = nn.functional.conv2d(ones, torch.ones(1, 1, 3, 3, dtype=x.dtype, device=x.device), padding=1)
             self._cache[key] = (torch.ones(c, 1, 3, 3, dtype=x.dtype, device=x.device), 1.0 / count)
         kernel, inv_count = self._cache[key]
         return nn.functional.conv2d(x, kernel, padding=1, groups=c) * inv_count

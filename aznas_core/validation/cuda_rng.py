@@ -56,3 +56,32 @@ def cuda_normal(seed: int, call: int, numel: int, std: float, mean: float = 0.0)
     v = y.astype(np.float32) * _TWO_POW_M32_2PI + np.float32(_TWO_POW_M32_2PI / np.float32(2))
     z = np.sqrt(np.float32(-2) * np.log(u)) * np.sin(v)
     return (z.astype(np.float32) * np.float32(std) + np.float32(mean)).astype(np.float32)
+
+
+#: The draws `record_gpu_draws` takes on a GPU: (seed, call, numel, std). numel up to 36,864,
+#: NAS-Bench-201's largest weight (a 3x3 conv of 64 -> 64 channels); std the Kaiming-normal
+#: ones of the authors' init (sqrt(2 / fan_in)).
+GPU_DRAWS = ((0, 0, 64, 1.0), (0, 1, 4096, 1.0), (3, 7, 432, (2 / 27) ** 0.5),
+             (3, 44, 6400, (2 / 64) ** 0.5), (1, 5, 36864, (2 / 576) ** 0.5),
+             (2 ** 31 - 1, 200, 9216, (2 / 144) ** 0.5))
+
+
+def record_gpu_draws(path) -> None:
+    """On a CUDA device: `normal_` on a fresh float32 tensor after `manual_seed(seed)` and
+    `call` earlier one-tensor draws, for every case of `GPU_DRAWS`, saved with the GPU's name
+    (NumPy .npz). The test suite compares `cuda_normal` with these bits on any machine."""
+    import torch
+
+    out = {"gpu": np.array(torch.cuda.get_device_name()), "torch": np.array(torch.__version__)}
+    for k, (seed, call, numel, std) in enumerate(GPU_DRAWS):
+        torch.manual_seed(seed)
+        for _ in range(call):  # each earlier call advances the offset by 4, whatever its size
+            torch.empty(1, device="cuda").normal_()
+        out[f"draw{k}"] = torch.empty(numel, device="cuda").normal_(0.0, std).cpu().numpy()
+    np.savez_compressed(path, **out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    record_gpu_draws(sys.argv[1])

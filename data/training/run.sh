@@ -14,7 +14,8 @@
 # nesting order, so a partial run is a uniform sample of the accuracy-stratified 1,042).
 # WAIT_PGID=<pgid> waits until that process group (e.g. the other lane) has finished, so two
 # lanes never compete for the CPU. Resumable: rerun and finished networks are skipped, an
-# interrupted one resumes from its last epoch's checkpoint. Stop with `kill -- -PGID`.
+# interrupted one resumes from its last epoch's checkpoint. SKIP_TRAINED_ON=cuda skips the networks a
+# GPU run (`run_gpu.sh`) already finished under the same configuration. Stop with `kill -- -PGID`.
 #   setsid nohup nice -n 19 bash data/training/run.sh fig9 >> /tmp/train_fig9.log 2>&1 &
 set -u
 cd "$(dirname "$0")/../.."
@@ -32,7 +33,8 @@ fi
 for attempt in $(seq 1 ${RETRIES:-30}); do  # retry: a transient import error of a shared tree
   echo "== $(date -u +%FT%TZ) $1 start (attempt $attempt)"
   $PY -m aznas_core.cli train --subset fixed${N:-100} --dataset cifar10 --epochs 8 \
-      --proxies $PROXIES "${ARGS[@]}" --workers ${WORKERS:-1} --device ${DEVICE:-cpu} --no-progress
+      --proxies $PROXIES "${ARGS[@]}" --workers ${WORKERS:-1} --device ${DEVICE:-cpu} --no-progress \
+      ${SKIP_TRAINED_ON:+--skip-trained-on $SKIP_TRAINED_ON}
   rc=$?
   echo "== $(date -u +%FT%TZ) $1 exit (rc $rc)"
   [ $rc -eq 0 ] && break
