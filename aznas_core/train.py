@@ -609,13 +609,34 @@ def missing(archs, cfg: TrainConfig, root=None) -> list[str]:
     return [a for a in (space.validate(a) for a in archs) if not result_path(a, cfg, root).exists()]
 
 
-def trained_on(device: str, cfg: TrainConfig, root=None) -> set[str]:
-    """Architecture ids finished under `cfg`'s configuration on another `device` type ('cpu',
-    'cuda'): the results directory whose key differs only in its device suffix. Lets a CPU
-    run train only what a GPU run left (the results stay apart, each labelled)."""
+def device_directory(device: str, cfg: TrainConfig, root=None) -> Path:
+    """The results directory of `cfg`'s configuration trained on another `device` type
+    ('cpu', 'cuda'): the key differs only in its device suffix."""
     base = cfg.key().removesuffix(f"-{cfg.identity()['device']}")
-    d = Path(root or TRAINING_DIR) / (base if device == "cpu" else f"{base}-{device}")
+    return Path(root or TRAINING_DIR) / (base if device == "cpu" else f"{base}-{device}")
+
+
+def trained_on(device: str, cfg: TrainConfig, root=None) -> set[str]:
+    """Architecture ids finished under `cfg`'s configuration on `device`. Lets a CPU run train
+    only what a GPU run left (the results stay apart, each labelled with its device)."""
+    d = device_directory(device, cfg, root)
     return {f.stem for f in d.glob("*.parquet")} if d.exists() else set()
+
+
+def results_by_device(archs, cfg: TrainConfig, prefer=("cuda", "cpu"), root=None) -> pd.DataFrame:
+    """Each architecture of `archs` trained under `cfg`'s configuration, from the first device
+    of `prefer` that finished it (the rows' `device` column says which); unfinished ones are
+    left out. One sample can so be trained partly on a GPU, partly on the CPU."""
+    files = []
+    for a in archs:
+        name = f"{arch_id(a, cfg.space)}.parquet"
+        path = next((p for p in (device_directory(d, cfg, root) / name for d in prefer)
+                     if p.exists()), None)
+        if path is not None:
+            files.append(path)
+    if not files:
+        return pd.DataFrame()
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 
 def train(archs, config: TrainConfig | None = None, workers: int = 1, root=None,

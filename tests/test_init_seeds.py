@@ -93,6 +93,26 @@ def test_cuda_normal_reproduces_what_pytorch_printed_on_a_gpu():
     assert not np.allclose(cuda_normal(0, 1, 64, 1.0), cuda_normal(0, 0, 64, 1.0))
 
 
+def test_cuda_normal_matches_the_draws_a_gpu_made():
+    """The H200's own `normal_` draws (`validation.cuda_rng.record_gpu_draws`, committed as
+    data/validation/cuda_rng_gpu_draws.npz, up to 36,864 elements, offsets up to call 200, seed
+    2^31 - 1): same Philox words and thread layout, so every value agrees to float32 rounding
+    of the Box-Muller step (measured: at most 2.3e-6 x std apart, a fifth bit-equal); a wrong
+    counter, key or layout would be O(std) apart."""
+    import numpy as np
+
+    from aznas_core.data import PROJECT_ROOT
+    from aznas_core.validation.cuda_rng import GPU_DRAWS, cuda_normal
+
+    gpu = np.load(PROJECT_ROOT / "data" / "validation" / "cuda_rng_gpu_draws.npz")
+    assert str(gpu["gpu"]).startswith("NVIDIA")
+    for k, (seed, call, numel, std) in enumerate(GPU_DRAWS):
+        drawn, ours = gpu[f"draw{k}"], cuda_normal(seed, call, numel, std)
+        assert drawn.shape == (numel,)
+        assert np.abs(drawn - ours).max() <= 4e-6 * std, (k, np.abs(drawn - ours).max())
+        assert (drawn == ours).mean() > 0.15
+
+
 def test_authors_init_draws_one_call_per_conv_and_linear_in_module_order():
     import math
 

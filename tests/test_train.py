@@ -235,3 +235,30 @@ def test_proxies_at_initialisation_are_the_scores_of_the_training_init(reference
     at_init = ref[ref.epoch == 0].iloc[0]
     for p in PROXIES:
         assert at_init[p] == pytest.approx(scored[p], rel=1e-5), p
+
+
+def test_a_cpu_run_skips_and_a_sample_reads_what_a_gpu_run_finished(reference, tmp_path):
+    """Results of the same configuration on another device live in the key + '-cuda' folder:
+    `--skip-trained-on cuda` trains only the others, and `results_by_device` takes each
+    architecture from the first device that finished it (its `device` column says which)."""
+    _, frame, _ = reference
+    other = "|nor_conv_1x1~0|+|skip_connect~0|none~1|+|none~0|avg_pool_3x3~1|skip_connect~2|"
+    tiny = {k: v for k, v in TINY.items() if k != "proxy_batch_size"}  # the CLI's default batch
+    cfg = train.TrainConfig(proxies=PROXIES, proxy_epochs=(0, 2, 3), **tiny)
+    gpu_dir = tmp_path / f"{cfg.key()}-cuda"
+    gpu_dir.mkdir(parents=True)
+    frame.assign(device="cuda").to_parquet(gpu_dir / f"{train.arch_id(ARCH)}.parquet")
+    assert train.device_directory("cuda", cfg, tmp_path) == gpu_dir
+    assert train.trained_on("cuda", cfg, tmp_path) == {train.arch_id(ARCH)}
+    assert train.trained_on("cpu", cfg, tmp_path) == set()
+    args = ["train", ARCH, other, "--root", str(tmp_path), "--skip-trained-on", "cuda",
+            "--proxies", ",".join(PROXIES), "--proxy-epochs", "0,2,3", "--no-progress"]
+    for k, v in tiny.items():
+        args += [f"--{k.replace('_', '-')}", str(v)]
+    assert cli_main(args) == 0
+    trained = {p.stem for p in cfg.directory(tmp_path).glob("*.parquet")}
+    assert trained == {train.arch_id(other)}  # the GPU's network was not trained again
+    both = train.results_by_device([ARCH, other], cfg, root=tmp_path)
+    assert both.groupby("arch").device.first().to_dict() == {ARCH: "cuda", other: "cpu"}
+    only_cpu = train.results_by_device([ARCH, other], cfg, prefer=("cpu",), root=tmp_path)
+    assert set(only_cpu.arch) == {other}

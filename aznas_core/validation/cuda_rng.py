@@ -16,8 +16,10 @@ reproduces. Its algorithm is public, though:
 
 The Philox block is exact here (checked against Random123's known answers). The Box-Muller
 step is not bit-exact: the device uses the hardware `__sincosf` and its own `logf`, so a value
-can differ from the GPU's by about 1e-6 relative. That is far below the gaps that decide which
-architecture a proxy selects. Only a GPU can confirm the last digits.
+can differ from the GPU's in its last bits. Checked on an NVIDIA H200 (torch 2.11, 2026-12-04,
+`record_gpu_draws`, six draws of 64 to 36,864 elements): every value within 2.3e-6 x std of
+the GPU's, about a fifth of them bit-equal. That is far below the gaps that decide which
+architecture a proxy selects.
 """
 from __future__ import annotations
 
