@@ -422,3 +422,48 @@ def test_fig9_claims_on_constructed_correlations():
     assert blog.fig9_claims(corr, 5, True, (0, 1, 2))["holds"].isna().all()
     committed = pd.read_csv(blog.RESULTS_DIR / "blog_fig9.csv")
     assert len(committed) == 8 and set(committed.columns) >= {"claim", "holds", "evidence", "n"}
+
+
+def test_synthetic_column_is_spearman_of_each_proxy_at_init_against_held_out_accuracy():
+    """Recomputed by hand from the committed training results: each proxy's value at epoch 0
+    against the final held-out accuracy, over the finished networks of the fixed 100."""
+    from aznas_core import train
+    from aznas_core.spaces import nb201
+
+    table, frame = blog.synthetic_column(n_boot=20)
+    if frame.empty:
+        pytest.skip("no Synthetic CIFAR-10 training results committed")
+    cfg = train.TrainConfig(**blog.SYNTHETIC_TRAINING)
+    init = frame[frame.epoch == 0].set_index("arch")
+    acc = frame[frame.epoch == cfg.epochs].set_index("arch").test_acc.reindex(init.index)
+    for p in ("snip", "synflow"):
+        assert table.loc[p, "reproduced"] == pytest.approx(metrics.spearman_rho(init[p], acc))
+    params = [nb201.flops_params(a, "cifar10")[1] for a in init.index]
+    assert table.loc["params", "reproduced"] == pytest.approx(metrics.spearman_rho(params, acc))
+    assert table.loc["params", "n"] == init.index.nunique() == frame.arch.nunique()
+    rep = blog.reported("B-T1").query("dataset == 'synthetic_cifar10'").set_index("label")["value"]
+    assert table.loc["jacob_cov", "reported"] == rep["jacob_cov"]
+    assert (table["ci_low"] <= table["reproduced"]).all() and (table["reproduced"] <= table["ci_high"]).all()
+
+
+def test_device_agreement_compares_the_same_networks_across_devices(tmp_path):
+    """Two hand-made device folders: equal values give rho 1 and no difference; reversed
+    accuracies give rho -1; networks only one device finished are left out."""
+    from aznas_core import train
+
+    cfg = train.TrainConfig(source="natural", epochs=2, proxies=("synflow",), proxy_epochs=(0,))
+    archs = train.subset_archs("fixed5")
+    acc = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    for device, order in (("cpu", acc), ("cuda", acc[::-1])):
+        d = train.device_directory(device, cfg, tmp_path)
+        d.mkdir(parents=True)
+        for i, a in enumerate(archs[:4] if device == "cpu" else archs):
+            pd.DataFrame({"arch": a, "epoch": [0, 2], "test_acc": [0.1, order[i]],
+                          "synflow": [float(i + 1), np.nan], "device": device}).to_parquet(
+                d / f"{train.arch_id(a)}.parquet")
+    agree = blog.device_agreement(archs, cfg, root=tmp_path).set_index(["quantity", "epoch"])
+    assert agree.loc[("synflow", 0), "rho"] == pytest.approx(1.0)
+    assert agree.loc[("synflow", 0), "median_rel_diff"] == 0.0
+    assert agree.loc[("test_acc", 2), "rho"] == pytest.approx(-1.0)
+    assert agree.loc[("test_acc", 2), "n"] == 4
+    assert ("synflow", 2) not in agree.index  # not a proxy epoch

@@ -91,7 +91,8 @@ TARGETS = [
            0.5, "blog_table4", metric="rank"),
     Target("B-F7, B-F8", "Blog", "Performance profiles (Dolan-More)", "blog_profiles.ipynb",
            result="blog_profiles"),
-    Target("B-F9", "Blog", "Rank correlation vs training epochs", "blog_fig9.ipynb"),
+    Target("B-F9", "Blog", "Rank correlation vs training epochs", "blog_fig9.ipynb",
+           result="blog_fig9"),
 ]
 
 
