@@ -35,8 +35,11 @@ def score_family(family: str, arch: str, cfg: Config,
         model = build_for(family, arch, cfg).to(cfg.device)
         batch = Batch.for_arch(arch, cfg, fam.needs(cfg, proxies)).to(cfg.device)
         # channels-last: 2-3x faster for these small convolutions on CPU (a different, fixed
-        # summation order; scores stay bit-reproducible)
-        model, batch = model.to(memory_format=torch.channels_last), batch.channels_last()
+        # summation order; scores stay bit-reproducible). Not on a GPU: there TE-NAS's vmapped
+        # NTK backward refuses it (torch 2.11 + CUDA, "NYI: querying is_contiguous inside of
+        # vmap", seen in `run_gpu.sh`'s throughput run, 2026-12-04)
+        if torch.device(cfg.device).type == "cpu":
+            model, batch = model.to(memory_format=torch.channels_last), batch.channels_last()
         return fam.fn(model, batch, cfg, tuple(proxies or fam.proxies))
 
 
