@@ -108,8 +108,8 @@ def table1_reported() -> pd.DataFrame:
 
 
 def table1(frames: dict, resolution_of: dict, methods=TABLE1_METHODS, n_boot: int = 200,
-           seed: int = 0, documented: bool = True, timing: str = "nb201-cifar10-cpu",
-           inputs_of: dict | None = None) -> pd.DataFrame:
+           seed: int = 0, documented: bool = True,
+           timing: str = "nb201-cifar10-cpu") -> pd.DataFrame:
     """The paper's Table 1, one row per (method, dataset, metric): KT and SPR with bootstrap
     CIs and 'Acc.' (`method_rows`), reported | reproduced | delta, `n_archs`, the `input` each
     method saw and the `tolerance` its cell is judged by. Each method is read on the largest
@@ -118,14 +118,14 @@ def table1(frames: dict, resolution_of: dict, methods=TABLE1_METHODS, n_boot: in
     row of NaN with `n_archs` 0. Ground-truth rows: the paper's 'Acc.' on all architectures
     and the scaled one on each smaller pool a method was read on ('Ground truth (pool of n)').
     Runtimes (`ms_per_arch`, dataset '') come from the same-run `timing` table. The `input`
-    column names the proxies read on the natural images (each frame's `attrs["inputs"]`, from
-    `table1_frames`, or `inputs_of`: {dataset: {proxy: input}})."""
+    column names the proxies read on the natural images (each frame's `attrs["inputs"]`, set
+    by `comparison_frame`)."""
     rows, pools = [], {}
     for d, frame in frames.items():
         for m in methods:
             f = (documented_sample(frame, m.proxies)[0] if documented
                  else frame.dropna(subset=[p for p in m.proxies if p in frame]))
-            inp = _input_of(m, resolution_of[d], (inputs_of or {}).get(d, frame.attrs.get("inputs")))
+            inp = _input_of(m, resolution_of[d], frame.attrs.get("inputs"))
             if not set(m.proxies) <= set(f.columns) or f.empty:  # not cached yet: NaN, said so
                 rows += [dict(method=m.label, dataset=d, metric=k, reproduced=np.nan, n_archs=0,
                               input=inp) for k in ("KT", "SPR", "Acc")]
