@@ -148,7 +148,8 @@ def cmd_search(a) -> int:
         cfg = search.SearchConfig(space="mbv2", strategy=a.strategy, iterations=a.iterations,
                                   population=a.population, seed=a.seed, budget=budget,
                                   max_layers=max_layers, resolution=a.resolution,
-                                  batch_size=a.batch_size)
+                                  batch_size=a.batch_size,
+                                  trainability_target=a.trainability_target)
     else:
         from aznas_core.spaces import autoformer
 
@@ -171,6 +172,7 @@ def cmd_train(a) -> int:
     cfg = train.TrainConfig(space=a.space, source=a.source, dataset=a.dataset, epochs=a.epochs,
                             n_train=a.n_train, n_test=a.n_test, resolution=a.resolution,
                             batch_size=a.batch_size, init=a.init, seed=a.seed,
+                            lr=a.lr, weight_decay=a.weight_decay, warmup_epochs=a.warmup_epochs,
                             proxies=a.proxies or (), proxy_epochs=a.proxy_epochs,
                             proxy_variant=a.proxy_variant, device=a.device)
     archs = list(a.arch)
@@ -328,6 +330,9 @@ def main(argv=None) -> int:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--resolution", type=int, default=224)
     s.add_argument("--batch-size", type=int, default=64)
+    s.add_argument("--trainability-target", type=float, default=None,
+                   help="mbv2: rank s^T by closeness to this value instead of maximising it "
+                        "(AZ-NAS supplement Table 10)")
     s.add_argument("--root", default=None, help="history folder (default data/searches)")
     s.set_defaults(func=cmd_search)
 
@@ -358,6 +363,10 @@ def main(argv=None) -> int:
     s.add_argument("--batch-size", type=int, default=256)
     s.add_argument("--init", default="pytorch_default")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--lr", type=float, default=0.1, help="peak learning rate (NATS-Bench: 0.1)")
+    s.add_argument("--weight-decay", type=float, default=5e-4)
+    s.add_argument("--warmup-epochs", type=int, default=0,
+                   help="linear warm-up epochs before the cosine (default 0, NATS-Bench)")
     s.add_argument("--proxies", default="", help="comma-separated proxies scored along training")
     s.add_argument("--proxy-epochs", default="0", help="e.g. 0,1,2,4,8 (0 = at initialisation)")
     s.add_argument("--proxy-variant", default="zc", help="zc (default) or aznas")

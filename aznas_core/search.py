@@ -10,6 +10,13 @@ joins the history, which is never pruned, and after each one the aggregate over 
 history is recomputed (sum over proxies of log(rank / n)). The answer is the history's
 argmax (first on ties).
 
+Objectives: every proxy is maximised, as in the paper's searches, unless the configuration
+gives a `trainability_target` t (the AZ-NAS supplement's Table 10: "s^T close to -0.2", ...):
+then the trainability proxy enters the aggregate as -|s^T - t| (closer to t ranks higher; a
+NaN or -inf s^T still ranks lowest), the other proxies unchanged (`objective_values`). The
+history stores the raw s^T; the objective is applied wherever the aggregate is computed. A
+target above every score reached (s^T <= 0 always) orders the candidates as maximising does.
+
 Strategies: 'evolution' (the above); 'random-walk' (the same loop with the parent always
 uniform over the history: no selection, the baseline that isolates it); 'random' (independent
 draws from the space's `sample`: the AutoFormer search).
@@ -27,7 +34,7 @@ import json
 import os
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +65,15 @@ class SearchConfig:
     subset: str = ""  # autoformer: Tiny, Small or Base
     resolution: int = 224
     batch_size: int = 64
+    trainability_target: float | None = None  # None: maximise s^T; t: s^T close to t
 
     def __post_init__(self):
+        if self.trainability_target is not None:
+            t = float(self.trainability_target)
+            if not np.isfinite(t):
+                raise ValueError(f"trainability_target must be a finite number or None "
+                                 f"(maximise), got {self.trainability_target!r}")
+            object.__setattr__(self, "trainability_target", t)
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; expected one of {STRATEGIES}")
         if self.iterations < 1 or self.population < 2:
@@ -71,8 +85,20 @@ class SearchConfig:
             what = f"mbv2-{self.budget / 1e6:g}M-L{self.max_layers}"
         else:
             what = f"{self.space}-{self.subset}-{self.min_budget:g}-{self.budget:g}M"
+        target = "" if self.trainability_target is None else f"-sT{self.trainability_target:+g}"
         return (f"{what}-{self.strategy}-it{self.iterations}-pop{self.population}"
-                f"-res{self.resolution}-bs{self.batch_size}-seed{self.seed}")
+                f"-res{self.resolution}-bs{self.batch_size}-seed{self.seed}{target}")
+
+    @property
+    def targets(self) -> dict[str, float]:
+        """The proxies with a target value instead of "maximise" ({} when all are maximised)."""
+        return {} if self.trainability_target is None else {"trainability": self.trainability_target}
+
+    def same_as(self, meta: dict) -> bool:
+        """Whether a stored history's configuration (`meta`) is this one; fields added to the
+        configuration after a history was written count as their defaults."""
+        defaults = {f.name: f.default for f in fields(self)}
+        return {**defaults, **meta} == asdict(self)
 
 
 def iteration_rng(seed: int, i: int) -> random.Random:
@@ -80,9 +106,22 @@ def iteration_rng(seed: int, i: int) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "little"))
 
 
-def aggregated(history: pd.DataFrame, keys) -> np.ndarray:
-    """AZ-NAS's aggregate over the whole history (Eq. 12)."""
-    return aggregate.nonlinear(history, list(keys)).to_numpy()
+def objective_values(history: pd.DataFrame, targets: dict | None = None) -> pd.DataFrame:
+    """The history with each proxy of `targets` ({key: t}) replaced by -|value - t|, what the
+    aggregate ranks when that proxy should be close to t (NaN and -inf stay -inf: lowest)."""
+    if not targets:
+        return history
+    out = history.copy()
+    for key, t in targets.items():
+        v = out[key].to_numpy(float)
+        out[key] = np.where(np.isfinite(v), -np.abs(v - float(t)), -np.inf)
+    return out
+
+
+def aggregated(history: pd.DataFrame, keys, targets: dict | None = None) -> np.ndarray:
+    """AZ-NAS's aggregate over the whole history (Eq. 12); `targets` as `objective_values`
+    (a configuration's `targets`)."""
+    return aggregate.nonlinear(objective_values(history, targets), list(keys)).to_numpy()
 
 
 def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
@@ -136,11 +175,11 @@ def run(cfg: SearchConfig, root: Path | None = None, checkpoint_every: int = 20,
     rows: list[dict] = []
     if path.exists():
         old, meta = read_history(path)
-        if meta != asdict(cfg):
+        if not cfg.same_as(meta):
             raise ValueError(f"{path} holds a different search configuration: {meta}")
         rows = old.drop(columns=["aggregated"], errors="ignore").to_dict("records")
     history = pd.DataFrame(rows)
-    agg = aggregated(history, prob.keys) if rows else np.zeros(0)
+    agg = aggregated(history, prob.keys, cfg.targets) if rows else np.zeros(0)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -164,7 +203,7 @@ def run(cfg: SearchConfig, root: Path | None = None, checkpoint_every: int = 20,
         rows.append(dict(iteration=i, arch=arch, parent=parent_idx, rejected=rejected,
                          **costs, **{k: values[k] for k in prob.keys}, seconds=seconds))
         history = pd.DataFrame(rows)
-        agg = aggregated(history, prob.keys)
+        agg = aggregated(history, prob.keys, cfg.targets)
         new += 1
         if bar is not None:
             bar.update(1)
@@ -185,9 +224,9 @@ def load(cfg: SearchConfig, root: Path | None = None) -> pd.DataFrame:
     if not path.exists():
         raise ValueError(f"no search history {path}; run `aznas search` (see README)")
     history, meta = read_history(path)
-    if meta != asdict(cfg):
+    if not cfg.same_as(meta):
         raise ValueError(f"{path} holds a different search configuration: {meta}")
-    history["aggregated"] = aggregated(history, problem(cfg).keys)
+    history["aggregated"] = aggregated(history, problem(cfg).keys, cfg.targets)
     return history
 
 
@@ -196,14 +235,15 @@ def best(history: pd.DataFrame) -> pd.Series:
     return history.iloc[int(np.argmax(history["aggregated"].to_numpy()))]
 
 
-def best_so_far(history: pd.DataFrame, keys, every: int = 1) -> pd.DataFrame:
+def best_so_far(history: pd.DataFrame, keys, every: int = 1,
+                targets: dict | None = None) -> pd.DataFrame:
     """Convergence: at iterations n = every, 2*every, ..., the aggregate of the best
     candidate among the first n, recomputed over the first n (what the search would answer
     if stopped there), and its raw proxies."""
     out = []
     for n in range(every, len(history) + 1, every):
         head = history.iloc[:n]
-        agg = aggregated(head, keys)
+        agg = aggregated(head, keys, targets)
         j = int(np.argmax(agg))
         out.append(dict(n=n, best_index=j, best_aggregated=agg[j],
                         **{k: head[k].iat[j] for k in keys}))

@@ -158,6 +158,7 @@ class TrainConfig:
     momentum: float = 0.9
     nesterov: bool = True
     weight_decay: float = 5e-4
+    warmup_epochs: int = 0
     init: str = "pytorch_default"
     seed: int = 0
     proxies: tuple = ()
@@ -191,6 +192,8 @@ class TrainConfig:
             if self.n_test is not None and self.n_test > n_te:
                 raise ValueError(f"natural images: the test split holds {n_te} images, "
                                  f"n_test={self.n_test}; use at most {n_te} (or None)")
+        if not isinstance(self.warmup_epochs, (int, np.integer)) or not 0 <= self.warmup_epochs < self.epochs:
+            raise ValueError(f"warmup_epochs must be an integer in 0..epochs-1, got {self.warmup_epochs!r}")
         if int(self.batch_size) < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         from aznas_core.initialization import check_init
@@ -257,6 +260,8 @@ class TrainConfig:
             "proxies": ",".join(self.proxies), "proxy_epochs": ",".join(map(str, self.proxy_epochs)),
             "proxy_batch_size": int(self.proxy_batch_size), "proxy_variant": self.proxy_variant,
             "device": torch.device(self.device).type,
+            # a warm-up is spelled out only when used: earlier runs' identities stay as they were
+            **({"warmup_epochs": int(self.warmup_epochs)} if self.warmup_epochs else {}),
         }
 
     def key(self) -> str:
@@ -266,7 +271,8 @@ class TrainConfig:
         parts = [self.space, self.source, self.dataset, f"res{ident['resolution']}",
                  f"n{ident['n_train']}-{ident['n_test']}", f"e{self.epochs}",
                  f"bs{self.batch_size}", self.init, f"seed{self.seed}"]
-        recipe = {k: ident[k] for k in ("lr", "momentum", "nesterov", "weight_decay")}
+        recipe = {k: ident[k] for k in ("lr", "momentum", "nesterov", "weight_decay", "warmup_epochs")
+                  if k in ident}
         if recipe != {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 5e-4}:
             parts.append("opt" + _short_hash(recipe))
         if self.proxies:
@@ -389,8 +395,14 @@ def arch_id(arch: str, space: str = "nb201") -> str:
 
 
 def lr_at(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
-    """Cosine annealing from `cfg.lr` to 0 over all iterations, updated every iteration."""
-    t = step / (cfg.epochs * steps_per_epoch)
+    """Cosine annealing from `cfg.lr` to 0 over all iterations, updated every iteration; with
+    `cfg.warmup_epochs` = w > 0, first a linear warm-up to `cfg.lr` over w epochs (step k of
+    it at lr * (k + 1) / (w * steps)), then the cosine over the remaining epochs (the
+    AZ-NAS/ZenNAS ImageNet scripts: `--warmup 5 --lr_mode cosine`)."""
+    warm = cfg.warmup_epochs * steps_per_epoch
+    if step < warm:
+        return cfg.lr * (step + 1) / warm
+    t = (step - warm) / ((cfg.epochs - cfg.warmup_epochs) * steps_per_epoch)
     return 0.5 * cfg.lr * (1.0 + math.cos(math.pi * t))
 
 
