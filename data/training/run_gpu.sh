@@ -1,10 +1,17 @@
 #!/bin/bash
-# The device run (one GPU, 16 cores; `run` of the device tool, 2026-12-04): issue 24's training
-# lanes of `run.sh` on CUDA (7 workers each), Blog Fig. 9 and Synthetic CIFAR-10, first the
-# nested fixed 100 then on to 200 until BUDGET seconds; the same network trained twice in two
-# processes (how far GPU curves repeat); the GPU's own `normal_` draws for
-# `validation.cuda_rng`; then Table 1's throughput on the GPU alone (`aznas bench --table1`). Needs the data under data/external/ (carried). Writes $OUT/run.tgz:
-# the finished networks' Parquet files (data/training/*-cuda/) and the draws.
+# The device run of issue 24 (one GPU and 16 cores, through the device tool's `run`; used
+# 2026-12-04 on an NVIDIA H200, torch 2.11, in two calls: the full script, then FIRST=0
+# BENCH_S=0 LANES=fig9 WORKERS=15 to go on with Fig. 9):
+#   - a smoke test (one network, one epoch, all nine proxies on CUDA; fails fast);
+#   - `run.sh`'s training lanes on CUDA (WORKERS each): Blog Fig. 9 and Synthetic CIFAR-10,
+#     the nested fixed 100, then on to 200, until BUDGET seconds;
+#   - the first network trained again in a second process (how far GPU curves repeat:
+#     bit-identical on the H200 with TF32 off and cuDNN deterministic);
+#   - the GPU's own `normal_` draws for `validation.cuda_rng` (tests/test_init_seeds.py);
+#   - Table 1's throughput on the GPU alone (`aznas bench --table1`, BENCH_S seconds at most).
+# Needs the data under data/external/ (carried). Writes $OUT/run.tgz: the finished networks'
+# Parquet files (data/training/*-cuda/), the draws, the timing table and the repeat.
+# A CPU run then trains what the GPU left: SKIP_TRAINED_ON=cuda bash data/training/run.sh fig9
 set -u
 cd "$(dirname "$0")/../.."
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 PY=${PY:-python3} DEVICE=${DEVICE:-cuda} WORKERS=${WORKERS:-7} RETRIES=1
