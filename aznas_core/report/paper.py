@@ -2035,6 +2035,277 @@ def table10() -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, tidy
 
 
+# ------------------------------------------- Table 10 / Figure 8: the scaled analogue (ours)
+
+#: The paper's s^T objectives (Table 10): None = maximise, else "close to" that value; Model#6
+#: and Model#7 continue the paper's steps (an extension: at our scale Model#2 and Model#3 answer
+#: Model#1's network, and the two give the training analysis five distinct networks).
+TABLE10_PAPER_TARGETS = {"Model#1": None, "Model#2": -0.2, "Model#3": -0.3, "Model#4": -0.4,
+                         "Model#5": -0.5, "Model#6": -0.6, "Model#7": -0.7}
+#: The paper's s^T (224x224, batch 64) x TABLE10_SCALE = s^T at our search scale (64x64,
+#: batch 16): the median ratio of the two over 10 candidates scored at both (11.1,
+#: `trainability_scale`), rounded.
+TABLE10_SCALE = 11.0
+#: Table 2's CPU scale (the maximize search IS Table 2's committed 450M seed-0 search).
+TABLE10_SEARCH = dict(budget=450e6, seed=0, iterations=120, population=16, resolution=64, batch_size=16)
+#: The training of the found networks (natural images, 32x32): see `table10_train_config`.
+TABLE10_TRAIN = dict(epochs=50, lr=0.02, warmup_epochs=1, batch_size=64,
+                     proxy_epochs=(0, 1, 2, 5, 10, 20, 30, 40, 50))
+TABLE10_SCALE_FILE = "table10-trainability-scale.csv"
+
+
+def table10_targets(scale: float = TABLE10_SCALE, models=None) -> dict:
+    """{model: our s^T target (None = maximise)}: the paper's target times `scale`."""
+    models = models or list(TABLE10_PAPER_TARGETS)
+    return {m: (None if TABLE10_PAPER_TARGETS[m] is None else round(TABLE10_PAPER_TARGETS[m] * scale, 6))
+            for m in models}
+
+
+def table10_search_config(target, budget=450e6, seed=0, iterations=120, population=16, resolution=64,
+                          batch_size=16):
+    """The `search.SearchConfig` of one Table 10 search: Table 2's (`search_config`) with
+    `trainability_target`."""
+    import dataclasses
+
+    cfg = search_config(budget, "evolution", seed, iterations, population, resolution, batch_size)
+    return dataclasses.replace(cfg, trainability_target=target)
+
+
+def table10_searches(scale: float = TABLE10_SCALE, models=None, recompute: bool = False, root=None,
+                     **search_kw) -> dict:
+    """{model: its search history}, read from the committed histories (or run into `root`
+    with `recompute`); `search_kw` overrides TABLE10_SEARCH."""
+    from aznas_core import search
+
+    kw = {**TABLE10_SEARCH, **search_kw}
+    out = {}
+    for m, t in table10_targets(scale, models).items():
+        cfg = table10_search_config(t, **kw)
+        out[m] = search.run(cfg, root=root, progress=False) if recompute else search.load(cfg)
+    return out
+
+
+def table10_found(histories: dict, scale: float = TABLE10_SCALE) -> pd.DataFrame:
+    """One row per model: its objective, the paper's and our target, the network found (the
+    argmax of the aggregate with the model's objective), its s^T at init at the search's scale,
+    its distance to the target, its other proxies, both FLOPs counters and #Params, and
+    `network` (N1, N2, ... in order of first appearance: models that found the same network
+    share it)."""
+    from aznas_core import search
+    from aznas_core.spaces import mbv2
+
+    targets = table10_targets(scale, list(histories))
+    rows, names = [], {}
+    for m, h in histories.items():
+        top = search.best(h)
+        t, paper_t = targets[m], TABLE10_PAPER_TARGETS[m]
+        names.setdefault(top["arch"], f"N{len(names) + 1}")
+        rows.append(dict(model=m, objective="maximize" if t is None else f"close to {paper_t:g}",
+                         paper_target=0.0 if paper_t is None else paper_t, target=t, network=names[top["arch"]],
+                         arch=top["arch"], sT_search=top["trainability"],
+                         distance_to_target=np.nan if t is None else abs(top["trainability"] - t),
+                         expressivity=top["expressivity"], progressivity=top["progressivity"],
+                         **mbv2.costs(top["arch"]), iterations=len(h), search_seconds=h["seconds"].sum(),
+                         candidates_sT_max=h["trainability"].max(), candidates_sT_min=h["trainability"].min()))
+    return pd.DataFrame(rows)
+
+
+def table10_calibration_archs(n: int = 10, seeds=(0, 1, 2)) -> list[str]:
+    """The candidates that calibrate the s^T scale: the pooled Table 7 histories (450M, seeds
+    0-2, deduplicated), `n` of them evenly spaced in s^T order."""
+    from aznas_core import search
+
+    pool = pd.concat([search.load(table10_search_config(None, **{**TABLE10_SEARCH, "seed": s}))
+                      for s in seeds]).drop_duplicates("arch")
+    pool = pool.sort_values("trainability", kind="stable").reset_index(drop=True)
+    idx = np.unique(np.linspace(0, len(pool) - 1, n).round().astype(int))
+    return pool["arch"].iloc[idx].tolist()
+
+
+def trainability_scale(archs=None, found=None, seed: int = 0, recompute: bool = False,
+                       path=None) -> pd.DataFrame:
+    """s^T of each candidate at our search's scale (64x64, batch 16) and at the paper's (224x224,
+    batch 64), same seed (`problems.mbv2_score`), with CPU seconds: the calibration candidates
+    (`table10_calibration_archs`, role 'calibration') and the found networks (`found`, role
+    'found'). Read from data/searches/TABLE10_SCALE_FILE unless `recompute` (then written there,
+    or to `path`)."""
+    import time
+
+    from aznas_core import search
+    from aznas_core.problems import mbv2_score
+
+    path = Path(path or search.SEARCH_DIR / TABLE10_SCALE_FILE)
+    if not recompute:
+        if not path.is_file():
+            raise ValueError(f"no {path}; run report.trainability_scale(recompute=True)")
+        return pd.read_csv(path)
+    todo = [(a, "calibration") for a in (archs or table10_calibration_archs())]
+    if found is not None:
+        todo += [(a, "found") for a in dict.fromkeys(found["arch"])]
+    rows = []
+    for a, role in todo:
+        t0 = time.process_time()
+        small = mbv2_score(a, TABLE10_SEARCH["resolution"], TABLE10_SEARCH["batch_size"], seed)["trainability"]
+        t1 = time.process_time()
+        paper = mbv2_score(a, 224, 64, seed)["trainability"]
+        rows.append(dict(role=role, arch=a, sT_64_bs16=small, sT_224_bs64=paper,
+                         cpu_seconds_64=t1 - t0, cpu_seconds_224=time.process_time() - t1))
+    out = pd.DataFrame(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False)
+    return out
+
+
+def trainability_scale_summary(scale: pd.DataFrame) -> dict:
+    """The calibration's median ratio (64x64/batch 16 over 224x224/batch 64), the ranges and
+    Spearman's rho between the two scales over the calibration candidates."""
+    cal = scale[scale["role"] == "calibration"]
+    return dict(n=len(cal), median_ratio=float(cal["sT_64_bs16"].median() / cal["sT_224_bs64"].median()),
+                range_64=(float(cal["sT_64_bs16"].min()), float(cal["sT_64_bs16"].max())),
+                range_224=(float(cal["sT_224_bs64"].min()), float(cal["sT_224_bs64"].max())),
+                spearman=float(metrics.spearman_rho(cal["sT_64_bs16"], cal["sT_224_bs64"])))
+
+
+def table10_train_config(**overrides):
+    """The `train.TrainConfig` the found networks are trained with: natural images at 32x32,
+    E, P, T recorded along the epochs; TABLE10_TRAIN's recipe (SGD, Nesterov, momentum 0.9,
+    weight decay 5e-4 as NATS-Bench, but batch 64, peak lr 0.02 and a one-epoch linear warm-up:
+    the authors' MobileNetV2 scripts warm up for 5 of 150 epochs; lr 0.1 diverges here)."""
+    from aznas_core import train
+
+    kw = {**TABLE10_TRAIN, **overrides}
+    return train.TrainConfig(space="mbv2", source="natural", proxies=("expressivity", "progressivity", "trainability"),
+                             **kw)
+
+
+def table10_training(found: pd.DataFrame, cfg=None, recompute: bool = False, root=None,
+                     workers: int = 1) -> pd.DataFrame:
+    """The found networks' training rows (one per network and epoch, `train` columns), read
+    from data/training/ (or trained into `root` with `recompute`), with `network` added."""
+    from aznas_core import train
+
+    cfg = cfg or table10_train_config()
+    archs = list(dict.fromkeys(found["arch"]))
+    frame = (train.train(archs, cfg, root=root, workers=workers, progress=False) if recompute
+             else train.results(cfg, root, archs))
+    if frame.empty:
+        return frame
+    return frame.merge(found.drop_duplicates("arch")[["arch", "network"]], on="arch")
+
+
+def table10_ours(found: pd.DataFrame, training: pd.DataFrame, scale: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Table 10 with ours beside the paper's: per model, the objective, our target, the network,
+    s^T at init (search scale; paper scale where `scale` has it; the training network's at
+    32x32, epoch 0), FLOPs/params, our final test accuracy and the reported ImageNet top-1."""
+    paper, _ = table10()
+    last = training[training["epoch"] == training["epochs"]].set_index("arch") if len(training) else None
+    first = training[training["epoch"] == 0].set_index("arch") if len(training) else None
+    at224 = scale.drop_duplicates("arch").set_index("arch")["sT_224_bs64"] if scale is not None else None
+    rows = []
+    for r in found.itertuples():
+        rows.append({"model": r.model, "s^T objective": r.objective, "our target": r.target, "network": r.network,
+                     "s^T init (64px, search)": r.sT_search,
+                     "s^T init (224px)": at224.get(r.arch, np.nan) if at224 is not None else np.nan,
+                     "s^T init (32px, training)": first["trainability"].get(r.arch, np.nan) if first is not None else np.nan,
+                     "FLOPs (M, reported counter)": r.flops_reported_counter / 1e6, "params (M)": r.params / 1e6,
+                     "test acc (%, ours)": 100 * last["test_acc"].get(r.arch, np.nan) if last is not None else np.nan,
+                     "ImageNet top-1 (%) reported": paper["ImageNet top-1 (%) reported"].get(r.model, np.nan)})
+    return pd.DataFrame(rows).set_index("model")
+
+
+#: Claim thresholds (stated in the notebook): Spearman's rho over the distinct networks.
+TABLE10_RHO = 0.7
+
+
+def table10_claims(found: pd.DataFrame, training: pd.DataFrame, rho_min: float = TABLE10_RHO) -> pd.DataFrame:
+    """The paper's three claims on our distinct networks (n = number of distinct networks; a
+    model sharing its network with another adds no evidence): (1) higher s^T at init (search
+    scale) -> higher final test accuracy: Spearman's rho >= rho_min; (2) the s^T ranking is
+    roughly preserved along training: rho between s^T at init and at every later recorded
+    epoch, its median >= rho_min; (3) training curves ordered by s^T from the warm-up on:
+    rho between s^T at init and -train loss at the end of the warm-up and, median over all
+    epochs, >= rho_min. One row per claim (and per epoch for the curves): statistic, value,
+    threshold, holds, n_archs (the `results/table10_claims.csv` of the status page)."""
+    nets = found.drop_duplicates("arch").set_index("arch")
+    done = training[training["epoch"] == training["epochs"]]["arch"] if len(training) else pd.Series(dtype=str)
+    nets = nets.loc[[a for a in nets.index if a in set(done)]]
+    n = len(nets)
+    rows, per_epoch = [], []
+    if n < 3:
+        for c in ("higher s^T at init -> higher final test accuracy", "s^T ranking preserved along training",
+                  "training loss ordered by s^T from the warm-up on"):
+            rows.append(dict(claim=c, statistic="", value=np.nan, threshold=rho_min, holds=None, n_archs=n))
+        return pd.DataFrame(rows)
+    tr = training[training["arch"].isin(nets.index)]
+    s0 = nets["sT_search"]
+
+    def rho(values):
+        v = values.reindex(s0.index)
+        return float(metrics.spearman_rho(s0.to_numpy(), v.to_numpy(float)))
+
+    final = tr[tr["epoch"] == tr["epochs"]].set_index("arch")["test_acc"]
+    r1 = rho(final)
+    rows.append(dict(claim="higher s^T at init -> higher final test accuracy",
+                     statistic="Spearman rho(s^T init, final test acc)", value=r1, threshold=rho_min,
+                     holds=bool(r1 >= rho_min), n_archs=n))
+    st = tr.dropna(subset=["trainability"])
+    t_init = st[st["epoch"] == 0].set_index("arch")["trainability"]
+    keep = []
+    for e in sorted(st["epoch"].unique()):
+        if e == 0:
+            continue
+        at = st[st["epoch"] == e].set_index("arch")["trainability"].reindex(t_init.index)
+        keep.append(float(metrics.spearman_rho(t_init.to_numpy(), at.to_numpy(float))))
+    r2 = float(np.median(keep)) if keep else np.nan
+    rows.append(dict(claim="s^T ranking preserved along training",
+                     statistic="median over recorded epochs of rho(s^T epoch 0, s^T epoch e), training network",
+                     value=r2, threshold=rho_min, holds=bool(r2 >= rho_min) if keep else None, n_archs=n))
+    warm = int(tr["warmup_epochs"].iloc[0]) if "warmup_epochs" in tr else 1
+    losses = {e: rho(-tr[tr["epoch"] == e].set_index("arch")["train_loss"])
+              for e in sorted(tr["epoch"].unique()) if e >= 1}
+    r3w, r3m = losses.get(max(warm, 1), np.nan), float(np.median(list(losses.values())))
+    rows.append(dict(claim="training loss ordered by s^T from the warm-up on",
+                     statistic=f"rho(s^T init, -train loss) at the warm-up's end (epoch {max(warm, 1)}) | median over epochs",
+                     value=r3w, value_median=r3m, threshold=rho_min,
+                     holds=bool(r3w >= rho_min and r3m >= rho_min), n_archs=n))
+    return pd.DataFrame(rows)
+
+
+def table10_verdicts(claims: pd.DataFrame) -> list[str]:
+    """One printed line per claim: statistic, value, threshold, verdict."""
+    out = []
+    for r in claims.itertuples():
+        extra = f" (median over epochs {r.value_median:+.2f})" if "value_median" in claims and pd.notna(getattr(r, "value_median", np.nan)) else ""
+        verdict = "not testable" if r.holds is None or pd.isna(r.holds) else ("holds" if r.holds else "does not hold")
+        out.append(f"{r.claim}: {r.statistic} = {r.value:+.2f}{extra}, threshold >= {r.threshold:.2f}, "
+                   f"n = {r.n_archs} networks -> {verdict}")
+    return out
+
+
+def plot_table10(found: pd.DataFrame, training: pd.DataFrame):
+    """Figure 8's analogue: s^T along epochs (a), test accuracy (b), training loss (c) and
+    training accuracy (d), one line per distinct network labelled with its models and s^T."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    nets = found.groupby("arch", sort=False).agg(models=("model", lambda m: "/".join(x.removeprefix("Model") for x in m)),
+                                                 network=("network", "first"), sT=("sT_search", "first"))
+    nets = nets.sort_values("sT", ascending=False)
+    panels = [("trainability", "(a) s^T along training (32px, training network)"), ("test_acc", "(b) test accuracy"),
+              ("train_loss", "(c) training loss"), ("train_acc", "(d) training accuracy")]
+    for ax, (col, title) in zip(axes.flat, panels):
+        for arch, r in nets.iterrows():
+            d = training[training["arch"] == arch].dropna(subset=[col]).sort_values("epoch")
+            ax.plot(d["epoch"], d[col], marker="o" if col == "trainability" else None, ms=3,
+                    label=f"{r.network} ({r.models}), s^T init {r.sT:.2f}")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 # ------------------------------------------------------------------ Tables 3 and 7 (searches)
 
 #: AZ-NAS's proxies for ViTs (no progressivity; PROTOCOLS.md E).
