@@ -80,7 +80,7 @@ def test_found_networks_follow_their_objectives():
     assert list(found["model"]) == list(paper.TABLE10_PAPER_TARGETS)
     for r in found.itertuples():
         h = hist[r.model]
-        agg = search.aggregated(h, paper.SEARCH_KEYS, {} if r.target is None else {"trainability": r.target})
+        agg = search.aggregated(h, paper.SEARCH_KEYS, {} if pd.isna(r.target) else {"trainability": r.target})
         assert r.arch == h["arch"].iat[int(np.argmax(agg))]
         assert r.flops_budget_counter <= 450e6 and r.layers <= 14
     # models that found the same structure share a network name, others do not

@@ -2265,7 +2265,7 @@ def table10_claims(found: pd.DataFrame, training: pd.DataFrame, rho_min: float =
               for e in sorted(tr["epoch"].unique()) if e >= 1}
     r3w, r3m = losses.get(max(warm, 1), np.nan), float(np.median(list(losses.values())))
     rows.append(dict(claim="training loss ordered by s^T from the warm-up on",
-                     statistic=f"rho(s^T init, -train loss) at the warm-up's end (epoch {max(warm, 1)}) | median over epochs",
+                     statistic=f"Spearman rho(s^T init, -train loss) at the warm-up's end (epoch {max(warm, 1)})",
                      value=r3w, value_median=r3m, threshold=rho_min,
                      holds=bool(r3w >= rho_min and r3m >= rho_min), n_archs=n))
     return pd.DataFrame(rows)
@@ -2275,11 +2275,30 @@ def table10_verdicts(claims: pd.DataFrame) -> list[str]:
     """One printed line per claim: statistic, value, threshold, verdict."""
     out = []
     for r in claims.itertuples():
-        extra = f" (median over epochs {r.value_median:+.2f})" if "value_median" in claims and pd.notna(getattr(r, "value_median", np.nan)) else ""
+        extra = f" and, median over epochs 1..E, {r.value_median:+.2f}" if "value_median" in claims and pd.notna(getattr(r, "value_median", np.nan)) else ""
         verdict = "not testable" if r.holds is None or pd.isna(r.holds) else ("holds" if r.holds else "does not hold")
         out.append(f"{r.claim}: {r.statistic} = {r.value:+.2f}{extra}, threshold >= {r.threshold:.2f}, "
                    f"n = {r.n_archs} networks -> {verdict}")
     return out
+
+
+def table10_costs(found: pd.DataFrame, histories: dict, training: pd.DataFrame) -> pd.DataFrame:
+    """What each model cost here: its search (candidates, seconds, median seconds per
+    candidate) and its network's training (epochs done, mean CPU and wall seconds per
+    network-epoch, seconds of E/P/T along training). Models sharing a network share its
+    training cost."""
+    rows = []
+    for r in found.itertuples():
+        h = histories[r.model]
+        d = training[training["arch"] == r.arch] if len(training) else pd.DataFrame()
+        ep = d[d["epoch"] > 0] if len(d) else d
+        rows.append(dict(model=r.model, network=r.network, candidates=len(h), search_seconds=h["seconds"].sum(),
+                         median_seconds_per_candidate=h["seconds"].median(),
+                         epochs_trained=int(ep["epoch"].max()) if len(ep) else 0,
+                         cpu_seconds_per_epoch=ep["cpu_seconds"].mean() if len(ep) else np.nan,
+                         wall_seconds_per_epoch=ep["seconds"].mean() if len(ep) else np.nan,
+                         proxy_seconds=d["proxy_seconds"].sum() if len(d) else np.nan))
+    return pd.DataFrame(rows)
 
 
 def plot_table10(found: pd.DataFrame, training: pd.DataFrame):

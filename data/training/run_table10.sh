@@ -3,7 +3,8 @@
 # found (data/searches/run_table10.sh; N1..N5 = report.paper.table10_found's `network`) trained
 # on the natural images with report.paper.TABLE10_TRAIN (50 epochs, batch 64, lr 0.02 with a
 # one-epoch warm-up, E/P/T at epochs 0,1,2,5,10,20,30,40,50). Resumable: rerun a lane.
-# Lanes balanced by FLOPs: a = N1 N2 N3, b = N4 N5. ROOT: results folder; PY: the interpreter.
+# Lanes balanced by FLOPs: a = N1 N2 N3, b = N4 N5, c = N3 alone (started beside a, which then
+# finds N3 finished: the three lanes of the committed run). ROOT: results folder; PY: the interpreter.
 set -e
 cd "$(dirname "$0")/../.."
 ROOT=${ROOT:-data/training}; PY=${PY:-.venv/bin/python}
@@ -16,5 +17,6 @@ run() { "$PY" -m aznas_core.cli train --space mbv2 --source natural --epochs 50 
 case "$1" in
   a) run N1 N2 N3 ;;
   b) run N4 N5 ;;
+  c) run N3 ;;
   *) run N1 N2 N3 N4 N5 ;;
 esac
