@@ -2178,6 +2178,38 @@ def table10_train_config(**overrides):
                              **kw)
 
 
+#: Short trials that chose TABLE10_TRAIN's recipe, on the maximize network (N1), 8 epochs, no
+#: proxies: NATS-Bench's recipe (lr 0.1, batch 256, no warm-up) and warmed-up SGD at batch 64.
+TABLE10_RECIPES = (dict(lr=0.1, warmup_epochs=0, batch_size=256), dict(lr=0.1, warmup_epochs=1, batch_size=64),
+                   dict(lr=0.05, warmup_epochs=1, batch_size=64), dict(lr=0.02, warmup_epochs=1, batch_size=64),
+                   dict(lr=0.01, warmup_epochs=1, batch_size=64))
+TABLE10_RECIPE_EPOCHS = 8
+
+
+def table10_recipe_trials(found: pd.DataFrame, recompute: bool = False, root=None,
+                          recipes=TABLE10_RECIPES, epochs: int = TABLE10_RECIPE_EPOCHS) -> pd.DataFrame:
+    """The recipe trials (committed under data/training/, or trained into `root` with
+    `recompute`): per recipe, the steps per epoch, the largest and the last training loss and
+    the last test accuracy of the maximize network (N1) after `epochs` epochs; recipes not
+    (yet) trained are left out."""
+    from aznas_core import train
+
+    arch = found.loc[found["network"] == "N1", "arch"].iloc[0]
+    rows = []
+    for r in recipes:
+        cfg = train.TrainConfig(space="mbv2", source="natural", epochs=epochs, **r)
+        d = (train.train([arch], cfg, root=root, progress=False) if recompute
+             else train.results(cfg, root, [arch]))
+        if d.empty:
+            continue
+        ep = d[d["epoch"] > 0]
+        rows.append(dict(**r, steps_per_epoch=int(np.ceil(cfg.train_size / cfg.batch_size)),
+                         max_train_loss=ep["train_loss"].max(), last_train_loss=ep["train_loss"].iloc[-1],
+                         last_test_acc=100 * ep["test_acc"].iloc[-1],
+                         cpu_seconds_per_epoch=ep["cpu_seconds"].mean()))
+    return pd.DataFrame(rows)
+
+
 def table10_training(found: pd.DataFrame, cfg=None, recompute: bool = False, root=None,
                      workers: int = 1) -> pd.DataFrame:
     """The found networks' training rows (one per network and epoch, `train` columns), read

@@ -14,7 +14,12 @@ print(' '.join(f.loc[n, 'arch'] for n in sys.argv[1:]))" "$@"; }
 run() { "$PY" -m aznas_core.cli train --space mbv2 --source natural --epochs 50 --batch-size 64 \
           --lr 0.02 --warmup-epochs 1 --proxies expressivity,progressivity,trainability \
           --proxy-epochs 0,1,2,5,10,20,30,40,50 --root "$ROOT" --no-progress $(nets "$@"); }
+# The recipe trials that chose the recipe (report.paper.TABLE10_RECIPES, 8 epochs, on N1):
+trial() { "$PY" -m aznas_core.cli train --space mbv2 --source natural --epochs 8 --lr "$1" \
+            --warmup-epochs "$2" --batch-size "$3" --root "$ROOT" --no-progress $(nets N1); }
 case "$1" in
+  r1) trial 0.1 0 256; trial 0.1 1 64; trial 0.05 1 64 ;;
+  r2) trial 0.02 1 64; trial 0.01 1 64 ;;
   a) run N1 N2 N3 ;;
   b) run N4 N5 ;;
   c) run N3 ;;
