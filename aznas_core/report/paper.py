@@ -2170,7 +2170,7 @@ def table10_train_config(**overrides):
     """The `train.TrainConfig` the found networks are trained with: natural images at 32x32,
     E, P, T recorded along the epochs; TABLE10_TRAIN's recipe (SGD, Nesterov, momentum 0.9,
     weight decay 5e-4 as NATS-Bench, but batch 64, peak lr 0.02 and a one-epoch linear warm-up:
-    the authors' MobileNetV2 scripts warm up for 5 of 150 epochs; lr 0.1 diverges here)."""
+    the authors' MobileNetV2 scripts warm up for 5 of 150 epochs; `table10_recipe_trials`)."""
     from aznas_core import train
 
     kw = {**TABLE10_TRAIN, **overrides}
