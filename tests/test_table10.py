@@ -115,3 +115,23 @@ def test_training_results_and_claims():
                                if r.claim.startswith("training loss") else r.value >= r.threshold)
     ours = paper.table10_ours(found, training)
     assert ours["test acc (%, ours)"].between(0, 100).all()
+
+
+def test_warmup_schedule_and_its_key():
+    from aznas_core import train
+
+    base = train.TrainConfig(space="mbv2", epochs=4, lr=0.02, batch_size=64)
+    warm = dataclasses.replace(base, warmup_epochs=1)
+    steps = 24
+    # warm-up: linear from lr/steps to lr over the first epoch, then the cosine from lr to 0
+    np.testing.assert_allclose([train.lr_at(warm, k, steps) for k in (0, 11, 23)],
+                               [0.02 / 24, 0.02 * 12 / 24, 0.02])
+    assert train.lr_at(warm, 24, steps) == pytest.approx(0.02)
+    assert train.lr_at(warm, 24 + 36, steps) == pytest.approx(0.01)  # half of the 72 cosine steps
+    assert train.lr_at(warm, 4 * 24, steps) == pytest.approx(0.0, abs=1e-12)
+    # without a warm-up the schedule and the configuration's identity are as before
+    assert train.lr_at(base, 0, steps) == pytest.approx(0.02)
+    assert "warmup_epochs" not in base.identity() and warm.identity()["warmup_epochs"] == 1
+    assert base.key() != warm.key()
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        dataclasses.replace(base, warmup_epochs=4)
