@@ -264,10 +264,13 @@ class TrainConfig:
             **({"warmup_epochs": int(self.warmup_epochs)} if self.warmup_epochs else {}),
         }
 
-    def key(self) -> str:
+    def key(self, device: str | None = None) -> str:
         """The results directory's name: the training settings in words, plus a short hash of
-        the proxy settings when proxies are recorded (and of any non-default optimiser)."""
+        the proxy settings when proxies are recorded (and of any non-default optimiser), and
+        the device type off the CPU (`device`: that of another device, e.g. 'cuda')."""
         ident = self.identity()
+        if device is not None:
+            ident["device"] = device
         parts = [self.space, self.source, self.dataset, f"res{ident['resolution']}",
                  f"n{ident['n_train']}-{ident['n_test']}", f"e{self.epochs}",
                  f"bs{self.batch_size}", self.init, f"seed{self.seed}"]
@@ -490,9 +493,9 @@ def train_network(arch: str, cfg: TrainConfig, root=None, stop_after: int | None
 
 def _float32_as_on_the_cpu(device: torch.device) -> None:
     """On a GPU: float32 convolutions and matrix products without TF32 (the CPU's precision)
-    and cuDNN's deterministic algorithms. Not every kernel is deterministic there (adaptive
-    average pooling's backward adds atomically), so GPU curves are reproducible to rounding,
-    not to the bit; the device run measures how far (`data/training/run_gpu.sh`)."""
+    and cuDNN's deterministic algorithms. Measured bit-identical across two processes on an
+    H200 (`data/training/run_gpu.sh`'s repeat); not guaranteed, since some CUDA kernels (adaptive
+    average pooling's backward) add atomically."""
     if device.type == "cuda":
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
@@ -624,8 +627,7 @@ def missing(archs, cfg: TrainConfig, root=None) -> list[str]:
 def device_directory(device: str, cfg: TrainConfig, root=None) -> Path:
     """The results directory of `cfg`'s configuration trained on another `device` type
     ('cpu', 'cuda'): the key differs only in its device suffix."""
-    base = cfg.key().removesuffix(f"-{cfg.identity()['device']}")
-    return Path(root or TRAINING_DIR) / (base if device == "cpu" else f"{base}-{device}")
+    return Path(root or TRAINING_DIR) / cfg.key(device)
 
 
 def trained_on(device: str, cfg: TrainConfig, root=None) -> set[str]:
