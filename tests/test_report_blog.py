@@ -211,6 +211,24 @@ def test_blog_table1_equals_the_committed_results(tmp_path):
     assert t1.key_table.index[-5:].tolist() == [p + " *" for p in blog.AZNAS_ROWS]
 
 
+def test_own_code_on_natural_images_reads_the_natural_cache_on_the_same_architectures():
+    from aznas_core import sweep
+    from aznas_core.benchmarks.nb201 import fixed_sample
+
+    own = blog._own_implementations("cifar10").set_index("proxy")
+    for p in ("synflow", "flops", "params"):       # no data read: nothing to change
+        assert own.loc[p, "ours_natural_n_archs"] == 0 and np.isnan(own.loc[p, "ours_natural"])
+    r = own.loc["snip"]
+    assert r["ours_natural_n_archs"] == 1042       # the gradient family's natural 1,042 (Fig. 4's)
+    idx = fixed_sample(1042)
+    for inputs, col in (("natural", "ours_natural"), ("synthetic_cifar10", "ours_substitute_same_archs")):
+        f = sweep.with_ground_truth(sweep.scores(dataset="cifar10", proxies=["snip"], inputs=inputs), "cifar10")
+        f = f[f["index"].isin(idx)]
+        assert len(f) == 1042
+        assert r[col] == pytest.approx(metrics.spearman_rho(f["snip"], f["acc"]))
+    assert r["ours_natural"] != pytest.approx(r["ours_substitute_same_archs"], abs=1e-3)
+
+
 def test_blog_table2_equals_the_committed_results(tmp_path):
     t2 = blog.blog_table2()
     assert_same_as_committed(t2.table, "blog_table2", tmp_path)
