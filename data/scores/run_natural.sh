@@ -10,6 +10,8 @@
 #           next (lane a skips what
 #           lane b has cached by the time it gets there);
 #   c       the same for ImageNet16-120, GradSign (both reductions) included;
+#   d       GradSign's mean and sum on CIFAR-100 and ImageNet16-120, natural and substitute,
+#           fixed 300 / 600 (the reduction question on every dataset);
 #   tenas   TE-NAS (ntk + linear_region) on CIFAR-10 through fixed 300 / 600 / the 1,042 (~13 s
 #           per architecture per worker at 32x32), then CIFAR-100, then ImageNet16-120 at 32x32;
 #   naslib  our zc-variant proxies on natural images on NASLib's 725 archs (proxies page);
@@ -30,7 +32,7 @@ run() { echo "== $(date -u +%FT%TZ) $*"; $A "$@"; }
 costly() {  # one family on one dataset and subset, 25 archs a shard
   run ${*:3} --subset "$2" --chunk-size 25 --proxies "$1"
 }
-case "${1:?lane: a, b, c, tenas or naslib}" in
+case "${1:?lane: a, b, c, d, tenas or naslib}" in
   a) for d in "${DATASETS[@]}"; do costly gradsign,gradsign_sum uniform1042 $d $NAT; done
      for fam in zico $GRAD grasp; do
        for d in "${DATASETS[@]}"; do costly $fam uniform1042 $d $NAT; done
@@ -51,6 +53,14 @@ case "${1:?lane: a, b, c, tenas or naslib}" in
      # reductions included, through the nested fixed 300 / 600 to the 1,042
      for s in fixed300 fixed600 uniform1042; do
        for fam in gradsign,gradsign_sum zico grasp $GRAD; do costly $fam $s ${DATASETS[2]} $NAT; done
+     done ;;
+  d) # GradSign's two reductions on CIFAR-100 and ImageNet16-120 under both inputs, nested
+     # fixed 300 / 600: the reduction question (issue 23 item 2) on every dataset
+     for d in 1 2; do
+       for s in fixed300 fixed600; do
+         costly gradsign,gradsign_sum $s ${DATASETS[$d]} $NAT
+         costly gradsign,gradsign_sum $s ${DATASETS[$d]}
+       done
      done ;;
   tenas)
      for d in "${DATASETS[@]}"; do
