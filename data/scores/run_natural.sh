@@ -56,8 +56,8 @@ case "${1:?lane: a, b, c, d, tenas or naslib}" in
      done ;;
   d) # GradSign's two reductions on CIFAR-100 and ImageNet16-120 under both inputs, nested
      # fixed 300 / 600: the reduction question (issue 23 item 2) on every dataset
-     for d in 1 2; do
-       for s in fixed300 fixed600; do
+     for s in fixed300 fixed600; do
+       for d in 1 2; do
          costly gradsign,gradsign_sum $s ${DATASETS[$d]} $NAT
          costly gradsign,gradsign_sum $s ${DATASETS[$d]}
        done
