@@ -771,23 +771,33 @@ def _own_implementations(task: str) -> pd.DataFrame:
         s = documented_sample(s, [p], cached=s["index"])[0]  # a cached NaN score counts as cached
         rows.append({"proxy": p, "ours": metrics.spearman_rho(s[p], s["acc"]), "ours_n_archs": len(s),
                      "ours_note": ("all-ones input (no data), AZ-NAS harness" if p == "synflow" else
+                                   "Gaussian noise (no data), AZ-NAS harness" if not _reads_data(p, task) else
                                    "substitute input (Synthetic CIFAR-10 recipe), AZ-NAS harness"),
                      **_own_on_natural_images(task, p)})
     return pd.DataFrame(rows)
+
+
+def _reads_data(proxy: str, task: str) -> bool:
+    """Whether the AZ-NAS harness's `proxy` reads a data batch (its registered inputs)."""
+    from aznas_core.config import Config
+    from aznas_core.proxies import FAMILIES, PROXIES
+
+    fam = FAMILIES.get(getattr(PROXIES.get(proxy), "family", None))
+    return fam is not None and "data" in fam.needs(Config(dataset=task), [proxy])
 
 
 def _own_on_natural_images(task: str, proxy: str) -> dict:
     """The blog read every data-reading proxy on real CIFAR batches: our code's Spearman on
     the natural images (`inputs="natural"`) on the largest documented sample that cache covers,
     with the substitute's Spearman on the same architectures (the paired comparison); NaN and
-    n 0 where not swept yet. Synflow reads an all-ones image and flops / params no input: nothing
-    to change."""
+    n 0 where not swept yet, and for a proxy that reads no data batch (the harness's GradNorm
+    reads Gaussian noise, Synflow an all-ones image, flops / params nothing)."""
     from aznas_core import sweep
     from aznas_core.report import documented_sample
 
     none = {"ours_natural": np.nan, "ours_natural_n_archs": 0, "ours_substitute_same_archs": np.nan}
-    if proxy in ("synflow", "flops", "params"):
-        return none
+    if not _reads_data(proxy, task):
+        return none   # no data batch read (Gaussian noise, all ones, a count): nothing to change
     try:
         nat = sweep.scores(dataset=task, proxies=[proxy], inputs="natural")
     except (ValueError, RuntimeError):   # no natural-image sweep cached
