@@ -27,6 +27,8 @@ def main(argv=None):
     ap.add_argument("--inputs", default="synthetic_cifar10",
                     help="input source of the data-reading proxies (default synthetic_cifar10; "
                          "natural: the real photographs)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes (default 1: serial, in this process)")
     args = ap.parse_args(argv)
     groups = [args.proxies.split(",")] if args.proxies else GROUPS
     for group in groups:
@@ -35,7 +37,9 @@ def main(argv=None):
             t = time.time()
             s = sweep.run(archs=archs, proxies=group, cfg=Config(dataset=ds, variant=args.variant,
                                                               inputs=args.inputs),
-                          workers=1, executor="serial", chunk_size=25, progress=False)
+                          workers=args.workers,
+                          executor="serial" if args.workers == 1 else "local",
+                          chunk_size=25, progress=False)
             print(ds, group, round(time.time() - t), s, flush=True)
 
 

@@ -15,7 +15,7 @@
 #   tenas   TE-NAS (ntk + linear_region) on CIFAR-10 through fixed 300 / 600 / the 1,042 (~13 s
 #           per architecture per worker at 32x32), then CIFAR-100, then ImageNet16-120 at 32x32;
 #   naslib  our zc-variant proxies on natural images on NASLib's 725 archs (proxies page);
-#           NASLIB_DATASETS=cifar10 for one dataset.
+#           NASLIB_DATASETS=cifar10 for one dataset, WORKERS=2 for two processes.
 # ImageNet16-120 runs at 32x32, the resolution the paper's ImageNet16-120 numbers match.
 # Resumable: rerun and every command skips what is cached. Stop with `kill -- -PGID`.
 # It runs `python -m aznas_core.cli` from the current directory, so a sweep can run from a
@@ -69,7 +69,7 @@ case "${1:?lane: a, b, c, d, tenas or naslib}" in
   naslib) for p in nwot $GRAD grasp; do  # synflow reads an all-ones image: no input to change
        echo "== $(date -u +%FT%TZ) naslib $p"
        $PY -m aznas_core.validation.naslib_sweep --proxies $p --inputs natural \
-           --datasets ${NASLIB_DATASETS:-cifar10,cifar100,ImageNet16-120}
+           --datasets ${NASLIB_DATASETS:-cifar10,cifar100,ImageNet16-120} --workers ${WORKERS:-1}
      done ;;
   *) echo "unknown lane $1" >&2; exit 2 ;;
 esac
