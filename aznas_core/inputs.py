@@ -55,6 +55,10 @@ InputSource = Literal["gaussian", LabelledSource]
 SOURCES: dict[InputSource, bool] = {s: s in get_args(LabelledSource)
                                     for s in get_args(InputSource)}
 NATURAL_FILE = "natural_images/cifar100_first10_1834.npz"
+#: The sources whose images depend on the dataset (normalised with its mean/std, `NORMALIZE`);
+#: the others' images are the same for every dataset (labels aside), so a cache key names the
+#: dataset for these only (`proxies.registry.Family.identity`).
+DATASET_NORMALISED_SOURCES = frozenset({"natural"})
 #: Normalize of the authors' loaders (NB201 xautodl get_datasets), 0-255 scale, per dataset;
 #: other datasets (TransNAS-Bench tasks) use CIFAR-10's.
 NORMALIZE = {

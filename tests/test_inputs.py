@@ -109,6 +109,27 @@ def test_natural_batch_at_16x16_is_the_2x2_box_filter_then_the_imagenet16_normal
         inputs.resize(images[:1].float(), 12)
 
 
+def test_natural_images_depend_on_the_dataset_so_every_cache_key_reading_them_names_it():
+    """The natural images are normalised with the dataset's mean/std, so the same draw differs
+    between CIFAR-10 and CIFAR-100; the substitute's images do not. A family that reads data
+    but not the classifier (nwot) must then key its natural-image cache by dataset (a shared
+    key once gave CIFAR-100 the CIFAR-10 batch's scores), and its substitute cache need not."""
+    from aznas_core.proxies import FAMILIES
+
+    (a, ya), (b, yb) = _natural(0, b=8), _natural(0, b=8, dataset="cifar100")
+    assert torch.equal(ya, yb) and not torch.allclose(a, b)
+    gen = lambda: torch.Generator().manual_seed(5)  # noqa: E731
+    s10 = inputs.make_batch("synthetic_cifar10", 8, 32, 10, gen(), dataset="cifar10")[0]
+    s100 = inputs.make_batch("synthetic_cifar10", 8, 32, 100, gen(), dataset="cifar100")[0]
+    assert torch.equal(s10, s100)
+    nwot = FAMILIES["nwot"]
+    assert not nwot.reads_classifier and "data" in nwot.needs(Config(variant="zc"))
+    keys = {(d, i): nwot.key(Config(dataset=d, inputs=i, variant="zc"))
+            for d in ("cifar10", "cifar100") for i in ("natural", "synthetic_cifar10")}
+    assert keys["cifar10", "natural"] != keys["cifar100", "natural"]
+    assert keys["cifar10", "synthetic_cifar10"] == keys["cifar100", "synthetic_cifar10"]
+
+
 def test_natural_batch_through_the_configuration_uses_one_permutation_for_both_batches():
     cfg = Config(dataset="cifar100", batch_size=8, inputs="natural")
     b = Batch.for_arch(ARCH, cfg, {"data", "data2", "labels"})

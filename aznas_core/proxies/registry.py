@@ -146,9 +146,12 @@ class Family:
             ident["batch_size"] = int(cfg.batch_size)
         ident["init"] = self.init_scheme(cfg)
         ident["seed"] = int(cfg.seed)
-        if self.reads_classifier:
+        reads_data = bool(self.needs(cfg) & {"data", "data2", "labels"})
+        # the natural images are normalised with the dataset's mean/std, so a batch of them
+        # depends on the dataset even where the network does not (`inputs.augment_normalize`)
+        if self.reads_classifier or (reads_data and cfg.inputs in _inputs.DATASET_NORMALISED_SOURCES):
             ident["dataset"] = cfg.dataset
-        if self.needs(cfg) & {"data", "data2", "labels"}:
+        if reads_data:
             ident["inputs"] = cfg.inputs
         if len(self.variants) > 1:
             ident["variant"] = self.variant(cfg)

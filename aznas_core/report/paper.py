@@ -1729,7 +1729,7 @@ def _place_labels(ax, x, y, radius_pt, names, fontsize: float = 9, pad_pt: float
         bb = t.get_window_extent(renderer)
         w, h = bb.width, bb.height
         best = None
-        for extra in (0, 8, 18, 30, 45, 60):
+        for extra in (0, 8, 18, 30, 45, 60, 80, 100):
             for a in angles:
                 dx, dy = np.cos(a), np.sin(a)
                 gap = rad[i] + pad + extra * k
@@ -1741,16 +1741,19 @@ def _place_labels(ax, x, y, radius_pt, names, fontsize: float = 9, pad_pt: float
                 out = (max(0, frame.x0 - box[0]) + max(0, box[2] - frame.x1)
                        + max(0, frame.y0 - box[1]) + max(0, box[3] - frame.y1))
                 cost += out * h * 10
-                # the label must sit nearer its own bubble than any other, and a leader line
-                # may cross neither another bubble nor a placed label
+                # a label without a leader line must sit nearer its own bubble than any other;
+                # a leader line (which says whose label it is) may cross neither another bubble
+                # nor a placed label
                 def near(j):
                     q = np.array([min(max(p[j][0], box[0]), box[2]), min(max(p[j][1], box[1]), box[3])])
                     return np.hypot(*(q - p[j])) - rad[j]
-                cost += sum(near(j) < near(i) - pad for j in range(len(p)) if j != i) * w * h
-                if extra > 0:
+                if extra == 0:
+                    cost += sum(near(j) < near(i) - pad for j in range(len(p)) if j != i) * w * h
+                else:
                     end = np.array([min(max(p[i][0], box[0]), box[2]), min(max(p[i][1], box[1]), box[3])])
-                    cost += sum(_segment_hits(p[i], end, p[j], rad[j]) * w * h
-                                for j in range(len(p)) if j != i)
+                    cost += sum(_segment_hits(p[i], end, p[j], rad[j]) * w * h  # a bubble
+                                for j in range(len(p))  # covering this point is crossed anyway
+                                if j != i and np.hypot(*(p[j] - p[i])) >= rad[j])
                     cost += sum(_segment_box(p[i], end, b) * w * h for b in placed)
                 if best is None or cost < best[0] - 1e-9:
                     best = (cost, box, extra > 0)
