@@ -1729,7 +1729,7 @@ def _place_labels(ax, x, y, radius_pt, names, fontsize: float = 9, pad_pt: float
         bb = t.get_window_extent(renderer)
         w, h = bb.width, bb.height
         best = None
-        for extra in (0, 8, 18, 30, 45, 60, 80, 100):
+        for extra in (0, 8, 18, 30, 45, 60):
             for a in angles:
                 dx, dy = np.cos(a), np.sin(a)
                 gap = rad[i] + pad + extra * k
