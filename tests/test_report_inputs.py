@@ -27,6 +27,26 @@ def test_verdict_on_constructed_rows():
     assert ri.verdict(syn, row(np.nan, np.nan, np.nan, 0.5)) == "not yet computed"
 
 
+def test_verdict_reads_a_gap_the_common_sample_is_too_small_to_show_on_the_larger_one():
+    """TE-NAS's case: on the common 300 the synthetic CI holds the paper, on the synthetic
+    3,000 it does not; the gap is shown, and 'explained' needs a significant move toward it."""
+    wide = row(0.47, 0.41, 0.54, 0.535)
+    shown = dict(wide, gap_n=3000, gap_KT=0.48, gap_KT_low=0.46, gap_KT_high=0.50)
+    moved = row(0.54, 0.49, 0.58, 0.535, 0.07, 0.03, 0.12)
+    assert ri.verdict(wide, moved) == "no gap"  # the 300 alone cannot tell
+    assert ri.verdict(shown, moved) == "explained"
+    # inside the natural CI but the paired move is not significant: not enough
+    assert ri.verdict(shown, row(0.50, 0.45, 0.55, 0.535, 0.03, -0.01, 0.07)) == "not explained"
+    # the larger sample agrees with the paper: no gap
+    assert ri.verdict(dict(wide, gap_n=3000, gap_KT=0.53, gap_KT_low=0.51, gap_KT_high=0.55),
+                      moved) == "no gap"
+    lines = ri.input_verdict_lines(pd.DataFrame([
+        dict(shown, method="TE-NAS", dataset="cifar100", input="synthetic_cifar10", n_archs=300),
+        dict(moved, method="TE-NAS", dataset="cifar100", input="natural", n_archs=300,
+             gap_n=np.nan)]))
+    assert lines[0].endswith("explained (synthetic +0.480 [+0.460, +0.500] on n=3000)")
+
+
 def test_common_sample_is_the_largest_documented_sample_every_input_covers():
     s300, s600 = sorted(fixed_sample(300)), sorted(fixed_sample(600))
     a = pd.DataFrame({"index": s600, "p": 1.0})
