@@ -336,7 +336,8 @@ def _gap_cause(method: str, res) -> str:
         v = v[(v["method"] == method) & (v["verdict"] != "not yet computed")]
         if len(v):
             return "natural images: " + ", ".join(
-                f"{r.verdict} on {DATASET_TITLES.get(r.dataset, r.dataset)}" for r in v.itertuples())
+                f"{r.verdict} on {DATASET_TITLES.get(r.dataset, r.dataset)} (n={r.n_archs:,})"
+                for r in v.itertuples())
     return "open: not yet measured on natural images"
 
 

@@ -204,13 +204,15 @@ def gradsign_reductions(datasets=DATASETS, inputs=tuple(INPUTS), min_archs: int 
 
 def verdicts(table: pd.DataFrame, base: str = "synthetic_cifar10",
              other: str = "natural") -> pd.DataFrame:
-    """`verdict` per (method, dataset) of an `input_comparison` table."""
+    """`verdict` per (method, dataset) of an `input_comparison` table, with the number of
+    architectures both inputs were compared on."""
     rows = []
     for (m, d), g in table.groupby(["method", "dataset"], sort=False):
         by = g.set_index("input")
         if base in by.index and other in by.index:
-            rows.append(dict(method=m, dataset=d, verdict=verdict(by.loc[base], by.loc[other])))
-    return pd.DataFrame(rows, columns=["method", "dataset", "verdict"])
+            rows.append(dict(method=m, dataset=d, verdict=verdict(by.loc[base], by.loc[other]),
+                             n_archs=int(g["n_archs"].iloc[0])))
+    return pd.DataFrame(rows, columns=["method", "dataset", "verdict", "n_archs"])
 
 
 def input_wide(table: pd.DataFrame) -> pd.DataFrame:
