@@ -108,7 +108,7 @@ def test_baseline_finding_names_the_measured_cause_of_each_gap(tmp_path):
     t1 = pd.read_csv(tmp_path / "table1.csv")
     grasp = t1[(t1["method"] == "Grasp") & t1["metric"].isin(["KT", "SPR"])]["delta"].abs().max()
     assert f"Grasp does not (|Δ| up to {grasp:.3f}; natural images: explained on CIFAR-10 (n=300))" in line
-    assert "GradSign's own sum gives KT 0.610-0.610 (paper 0.618" in line
+    assert "GradSign's own sum gives KT 0.610 against the paper's 0.618 (n=1,042" in line
     assert "TE-NAS does not" in line and "open" in line.split("TE-NAS does not")[1].split(";")[1]
 
 
