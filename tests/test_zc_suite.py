@@ -222,3 +222,45 @@ def test_naslib_inputs_compares_both_inputs_on_the_same_suite_architectures():
     assert row["n_archs"] == have.sum() >= 100
     assert row["rho_naslib_natural"] == metrics.spearman_rho(b[have], suite["nwot"][have])
     assert row["rho_naslib_synthetic_cifar10"] == metrics.spearman_rho(a[have], suite["nwot"][have])
+
+
+def test_epe_nas_relabelling_starts_from_the_cached_jacobian():
+    """The label diagnostic's `own` labeling is the cached natural-image epe_nas, bit for bit
+    (same network, batch and pass), on a random suite architecture of each dataset; relabelling
+    over K classes gives NASLib's class multiplicity (many classes, few samples each)."""
+    import numpy as np
+    import torch
+
+    from aznas_core.validation import epe_labels, tables
+
+    rng = np.random.default_rng(23)
+    for d in ("cifar10", "ImageNet16-120"):
+        ours = tables.ours_on_suite(d, ["epe_nas"], inputs="natural").dropna()
+        i = int(rng.integers(len(ours)))
+        got = epe_labels.epe_under_labelings(ours.arch.iloc[i], epe_labels.config(d))
+        assert got["own"] == ours.epe_nas.iloc[i]
+        assert set(got) == set(epe_labels.LABELINGS)
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 120, (64,), generator=g)
+    assert len(torch.unique(y)) > 40  # vs the natural batch's ten
+
+
+def test_committed_epe_labelings_agree_with_the_cached_scores():
+    """Every committed labelings file's `own` column equals the cached natural-image epe_nas
+    (so its other columns are relabellings of the same Jacobians), and `agreement` recomputes
+    its Spearman from the file."""
+    from aznas_core import metrics
+    from aznas_core.benchmarks import zc_suite
+    from aznas_core.validation import epe_labels, tables
+
+    written = [d for d in tables.DATASETS if epe_labels.path(d).exists()]
+    assert written, "no epe_labels-<dataset>.csv committed"
+    agree = epe_labels.agreement(written).set_index("dataset")
+    for d in written:
+        f = pd.read_csv(epe_labels.path(d))
+        cached = tables.ours_on_suite(d, ["epe_nas"], inputs="natural").set_index("arch").epe_nas
+        np.testing.assert_allclose(f["own"], f["arch"].map(cached), rtol=1e-15)
+        m = f.merge(zc_suite.load("nb201", d)[["arch", "epe_nas"]], on="arch").dropna()
+        assert agree.loc[d, "n_archs"] == len(m)
+        assert agree.loc[d, "rho_naslib_uniform_k"] == metrics.spearman_rho(m["uniform_k"],
+                                                                            m["epe_nas"])

@@ -90,7 +90,7 @@ def input_comparison(datasets=DATASETS, inputs=tuple(INPUTS), methods=None, n_bo
                                KT_high=got["KT"]["ci_high"], SPR=got["SPR"]["reproduced"],
                                Acc=got["Acc"]["reproduced"], Acc_std=got["Acc"]["std"])
                 if i == inputs[0] and n >= min_archs:
-                    row.update(_largest_sample_kt(frames[i], m, d, n, n_boot, seed, min_archs))
+                    row.update(_largest_sample_kt(frames[i], m, d, n, n_boot, seed))
                 rows.append(row)
             if len(scores) == len(inputs) > 1:
                 base = inputs[0]
@@ -108,8 +108,8 @@ def input_comparison(datasets=DATASETS, inputs=tuple(INPUTS), methods=None, n_bo
     return out
 
 
-def _largest_sample_kt(frame, method: Method, dataset: str, n: int, n_boot: int, seed: int,
-                       min_archs: int) -> dict:
+def _largest_sample_kt(frame, method: Method, dataset: str, n: int, n_boot: int,
+                       seed: int) -> dict:
     """KT [CI] of `method` on the largest documented sample `frame` covers, when it is larger
     than the common sample of size `n`; {} otherwise."""
     from aznas_core import sweep
@@ -118,10 +118,10 @@ def _largest_sample_kt(frame, method: Method, dataset: str, n: int, n_boot: int,
     if big_n <= n:
         return {}
     f = sweep.with_ground_truth(big, dataset).reset_index(drop=True)
-    kt = {r["metric"]: r for r in method_rows(f, method, n_boot=n_boot, seed=seed,
-                                              min_archs=min_archs)}["KT"]
-    return dict(gap_n=big_n, gap_KT=kt["reproduced"], gap_KT_low=kt["ci_low"],
-                gap_KT_high=kt["ci_high"])
+    s = aggregate.aggregate(f, list(method.proxies), method.aggregation).to_numpy()
+    t = f["acc"].to_numpy()
+    lo, hi = metrics.bootstrap_ci(s, t, metrics.kendall_tau, n_boot=n_boot, seed=seed)
+    return dict(gap_n=big_n, gap_KT=metrics.kendall_tau(s, t), gap_KT_low=lo, gap_KT_high=hi)
 
 
 def kendall_difference(frame, base, method: Method, n_boot: int = 200, seed: int = 0):
@@ -256,7 +256,7 @@ def input_verdict_lines(table: pd.DataFrame) -> list[str]:
         lines.append(f"{m:14s} {DATASET_TITLES.get(d, d):9s} n={int(g['n_archs'].iloc[0]):4d}  "
                      + "; ".join(parts) + f"; paper {g['paper_KT'].iloc[0]:.3f}: "
                      + v.get((m, d), "not yet computed")
-                     + (f" (synthetic {_larger_sample(g.iloc[0])})" if _larger_sample(g.iloc[0])
+                     + (f" (synthetic {larger})" if (larger := _larger_sample(g.iloc[0]))
                         else ""))
     return lines
 
