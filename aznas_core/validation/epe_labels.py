@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from aznas_core import metrics
 from aznas_core.benchmarks import zc_suite
@@ -68,6 +67,8 @@ def path(dataset: str, root=None) -> Path:
 
 def compute(dataset: str, archs=None, progress: bool = True) -> pd.DataFrame:
     """arch + one column per labeling, on `archs` (default: the dataset's suite architectures)."""
+    from tqdm import tqdm
+
     cfg = config(dataset)
     archs = list(zc_suite.load("nb201", dataset).arch) if archs is None else list(archs)
     rows = [{"arch": a, **epe_under_labelings(a, cfg)}
