@@ -84,27 +84,28 @@ def test_input_comparison_reports_nan_below_the_minimum_and_the_papers_numbers()
 
 
 def test_table1_frames_read_real_input_proxies_on_natural_images_where_they_cover_the_sample():
-    """Table 1's main column: ZiCo (natural images cached on the 1,042 of CIFAR-10) is read on
-    the natural cache, value for value; a real-input method whose natural cache is smaller keeps
-    the substitute's scores; the substitute source moves nothing; the input column says which."""
+    """Table 1's main column: ZiCo (natural images cached on the 1,042 of CIFAR-100) is read on
+    the natural cache, value for value; a real-input method whose natural cache is smaller
+    (TE-NAS: CIFAR-100's fixed 300) keeps the substitute's scores; the substitute source moves
+    nothing; the input column says which."""
     from aznas_core import report, sweep
 
     methods = [m for m in report.TABLE1_METHODS if m.label in ("#Params", "ZiCo", "TE-NAS")]
-    frames, res = report.table1_frames(["cifar10"], methods=methods)
-    subst, _ = report.table1_frames(["cifar10"], methods=methods, real_input="synthetic_cifar10")
-    assert frames["cifar10"].attrs["inputs"] == {"zico": "natural"}  # TE-NAS: far below 1,042
-    assert subst["cifar10"].attrs["inputs"] == {}
-    nat = sweep.scores(dataset="cifar10", inputs="natural", proxies=["zico"])
-    got = frames["cifar10"].set_index("index")
+    frames, res = report.table1_frames(["cifar100"], methods=methods)
+    subst, _ = report.table1_frames(["cifar100"], methods=methods, real_input="synthetic_cifar10")
+    assert frames["cifar100"].attrs["inputs"] == {"zico": "natural"}  # TE-NAS: 300 < 1,042
+    assert subst["cifar100"].attrs["inputs"] == {}
+    nat = sweep.scores(dataset="cifar100", inputs="natural", proxies=["zico"])
+    got = frames["cifar100"].set_index("index")
     np.testing.assert_array_equal(got.loc[nat["index"], "zico"].to_numpy(), nat["zico"].to_numpy())
     assert got["zico"].notna().sum() == len(nat)
-    pd.testing.assert_series_equal(got["ntk"], subst["cifar10"].set_index("index")["ntk"])
+    pd.testing.assert_series_equal(got["ntk"], subst["cifar100"].set_index("index")["ntk"])
     assert not np.array_equal(got.loc[nat["index"], "zico"].to_numpy(),
-                              subst["cifar10"].set_index("index").loc[nat["index"], "zico"].to_numpy())
+                              subst["cifar100"].set_index("index").loc[nat["index"], "zico"].to_numpy())
     t = report.table1(frames, res, methods, n_boot=0)
-    inputs = t[t["dataset"] == "cifar10"].groupby("method")["input"].first()
+    inputs = t[t["dataset"] == "cifar100"].groupby("method")["input"].first()
     assert inputs["ZiCo"].startswith(ri.NATURAL) and "Synthetic CIFAR-10" in inputs["TE-NAS"]
-    assert (t.loc[(t["method"] == "ZiCo") & (t["dataset"] == "cifar10"), "n_archs"] == 1042).all()
+    assert (t.loc[(t["method"] == "ZiCo") & (t["dataset"] == "cifar100"), "n_archs"] == 1042).all()
 
 
 def test_baseline_sensitivity_rows_are_the_paired_differences():
