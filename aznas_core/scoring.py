@@ -25,6 +25,24 @@ def build_for(family: str, arch: str, cfg: Config) -> nn.Module:
     return model.train()
 
 
+def network_and_batch(family: str, arch: str, cfg: Config,
+                      proxies: Sequence[ProxyName] | None = None):
+    """The network and batch one family's pass reads, on `cfg.device` in the memory format
+    the scores are computed in (call it inside `single_threaded`). One place, so every
+    measurement that re-derives a cached score (e.g. `validation.epe_labels`) reads the
+    same tensors."""
+    fam = FAMILIES[family]
+    model = build_for(family, arch, cfg).to(cfg.device)
+    batch = Batch.for_arch(arch, cfg, fam.needs(cfg, proxies)).to(cfg.device)
+    # channels-last: 2-3x faster for these small convolutions on CPU (a different, fixed
+    # summation order; scores stay bit-reproducible). Not on a GPU: there TE-NAS's vmapped
+    # NTK backward refuses it (torch 2.11 + CUDA, "NYI: querying is_contiguous inside of
+    # vmap", seen in `run_gpu.sh`'s throughput run, 2026-12-04)
+    if torch.device(cfg.device).type == "cpu":
+        model, batch = model.to(memory_format=torch.channels_last), batch.channels_last()
+    return model, batch
+
+
 def score_family(family: str, arch: str, cfg: Config,
                  proxies: Sequence[ProxyName] | None = None) -> dict[str, float]:
     """One family's pass on one architecture (single-threaded; see `single_threaded`)."""
@@ -32,14 +50,7 @@ def score_family(family: str, arch: str, cfg: Config,
     if fam.kind == "architecture":
         return fam.fn(arch, cfg)
     with single_threaded():
-        model = build_for(family, arch, cfg).to(cfg.device)
-        batch = Batch.for_arch(arch, cfg, fam.needs(cfg, proxies)).to(cfg.device)
-        # channels-last: 2-3x faster for these small convolutions on CPU (a different, fixed
-        # summation order; scores stay bit-reproducible). Not on a GPU: there TE-NAS's vmapped
-        # NTK backward refuses it (torch 2.11 + CUDA, "NYI: querying is_contiguous inside of
-        # vmap", seen in `run_gpu.sh`'s throughput run, 2026-12-04)
-        if torch.device(cfg.device).type == "cpu":
-            model, batch = model.to(memory_format=torch.channels_last), batch.channels_last()
+        model, batch = network_and_batch(family, arch, cfg, proxies)
         return fam.fn(model, batch, cfg, tuple(proxies or fam.proxies))
 
 

@@ -85,27 +85,50 @@ def test_input_comparison_reports_nan_below_the_minimum_and_the_papers_numbers()
 
 def test_table1_frames_read_real_input_proxies_on_natural_images_where_they_cover_the_sample():
     """Table 1's main column: ZiCo (natural images cached on the 1,042 of CIFAR-100) is read on
-    the natural cache, value for value; a real-input method whose natural cache is smaller
-    (TE-NAS: CIFAR-100's fixed 300) keeps the substitute's scores; the substitute source moves
-    nothing; the input column says which."""
+    the natural cache, value for value; the substitute source moves nothing; each method's
+    input column says which source its proxies were read on."""
     from aznas_core import report, sweep
 
     methods = [m for m in report.TABLE1_METHODS if m.label in ("#Params", "ZiCo", "TE-NAS")]
     frames, res = report.table1_frames(["cifar100"], methods=methods)
     subst, _ = report.table1_frames(["cifar100"], methods=methods, real_input="synthetic_cifar10")
-    assert frames["cifar100"].attrs["inputs"] == {"zico": "natural"}  # TE-NAS: 300 < 1,042
+    moved = frames["cifar100"].attrs["inputs"]
+    assert moved["zico"] == "natural" and set(moved) <= {"zico", "ntk", "linear_region"}
     assert subst["cifar100"].attrs["inputs"] == {}
     nat = sweep.scores(dataset="cifar100", inputs="natural", proxies=["zico"])
     got = frames["cifar100"].set_index("index")
     np.testing.assert_array_equal(got.loc[nat["index"], "zico"].to_numpy(), nat["zico"].to_numpy())
     assert got["zico"].notna().sum() == len(nat)
-    pd.testing.assert_series_equal(got["ntk"], subst["cifar100"].set_index("index")["ntk"])
+    if "ntk" not in moved:
+        pd.testing.assert_series_equal(got["ntk"], subst["cifar100"].set_index("index")["ntk"])
     assert not np.array_equal(got.loc[nat["index"], "zico"].to_numpy(),
                               subst["cifar100"].set_index("index").loc[nat["index"], "zico"].to_numpy())
     t = report.table1(frames, res, methods, n_boot=0)
     inputs = t[t["dataset"] == "cifar100"].groupby("method")["input"].first()
-    assert inputs["ZiCo"].startswith(ri.NATURAL) and "Synthetic CIFAR-10" in inputs["TE-NAS"]
+    assert inputs["ZiCo"].startswith(ri.NATURAL)
+    assert inputs["TE-NAS"].startswith(ri.NATURAL) == ("ntk" in moved)
+    assert ("Synthetic CIFAR-10" in inputs["TE-NAS"]) == ("ntk" not in moved)
     assert (t.loc[(t["method"] == "ZiCo") & (t["dataset"] == "cifar100"), "n_archs"] == 1042).all()
+
+
+def test_a_natural_cache_smaller_than_the_threshold_keeps_the_substitute():
+    """A real-input family whose natural cache covers a smaller documented sample than
+    `min_archs` stays on the substitute's scores (a partial cache fills in index order, so
+    it is not a random sample): ZiCo with the threshold one above its natural sample."""
+    from aznas_core import sweep
+    from aznas_core.report.methods import documented_sample, real_input_columns
+
+    base = sweep.scores(dataset="cifar100", proxies=["zico"])
+    nat = sweep.scores(dataset="cifar100", inputs="natural", proxies=["zico"])
+    n_nat = documented_sample(nat, ["zico"])[1]
+    assert n_nat >= 1042
+    kept, moved = real_input_columns(base, "cifar100", ["zico"], min_archs=n_nat + 1)
+    assert moved == {}
+    pd.testing.assert_frame_equal(kept, base)
+    read, moved = real_input_columns(base, "cifar100", ["zico"], min_archs=n_nat)
+    assert moved == {"zico": "natural"}
+    np.testing.assert_array_equal(read.set_index("index").loc[nat["index"], "zico"].to_numpy(),
+                                  nat["zico"].to_numpy())
 
 
 def test_baseline_sensitivity_rows_are_the_paired_differences():

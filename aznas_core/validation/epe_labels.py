@@ -31,9 +31,8 @@ import torch
 from aznas_core import metrics
 from aznas_core.benchmarks import zc_suite
 from aznas_core.config import Config
-from aznas_core.proxies import FAMILIES, Batch
 from aznas_core.proxies.gradient import epe_nas, labelled_pass
-from aznas_core.scoring import build_for
+from aznas_core.scoring import network_and_batch
 from aznas_core.seeding import generator, single_threaded
 
 LABELINGS = ("own", "uniform_k", "uniform_10")
@@ -47,11 +46,9 @@ def config(dataset: str) -> Config:
 
 def epe_under_labelings(arch: str, cfg: Config) -> dict[str, float]:
     """epe_nas of `arch` on `cfg`'s batch under each of `LABELINGS`, from one Jacobian
-    computed exactly as `scoring.score_family` computes the cached score."""
-    fam = FAMILIES["gradient"]
+    read from the tensors `scoring.score_family` reads for the cached score."""
     with single_threaded():
-        model = build_for("gradient", arch, cfg).to(memory_format=torch.channels_last)
-        batch = Batch.for_arch(arch, cfg, fam.needs(cfg, ("epe_nas",))).channels_last()
+        model, batch = network_and_batch("gradient", arch, cfg, ("epe_nas",))
         r = labelled_pass(model, batch.x, batch.y, jacobian=True, activations=False)
     g = generator(cfg.seed, arch, "epe_relabel")
     n, k = len(batch.y), r["num_outputs"]
