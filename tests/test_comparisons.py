@@ -227,7 +227,7 @@ def test_a_cached_nan_score_can_count_as_cached():
 def test_proxy_correlations_read_the_largest_complete_sample_of_each_cache():
     """ZiCo's CIFAR-10 row is over the fixed 3,000 (its committed cache), and its tau equals
     one computed directly from those rows; TE-NAS's ImageNet16-120 row falls back to 16x16,
-    the only size swept; an uncached configuration gives an empty row, not a made-up one."""
+    where its cache covers the larger documented sample (the 3,000; 32x32 holds fewer); an uncached configuration gives an empty row, not a made-up one."""
     from aznas_core import sweep
     from aznas_core.benchmarks.nb201 import fixed_sample
 
