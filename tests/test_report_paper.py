@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from aznas_core import aggregate, metrics, report
-from aznas_core.benchmarks.nb201 import ground_truth
+from aznas_core.benchmarks.nb201 import fixed_sample, ground_truth
 from aznas_core.report.methods import Method
 
 
@@ -126,17 +126,43 @@ def test_table1_against_the_primitives():
     assert ms["reproduced"].item() == pytest.approx(report.timed_ms_per_arch("Synflow")[0])
 
 
+def _sample_frame(n, score, seed=0):
+    """A frame on the documented fixed_sample(n): index, acc and synflow = score(acc, in300)."""
+    idx = np.sort(fixed_sample(n))
+    acc = np.random.default_rng(seed).permutation(len(idx)).astype(float)
+    in300 = np.isin(idx, fixed_sample(300))
+    return pd.DataFrame({"index": idx, "acc": acc, "synflow": score(acc, in300)})
+
+
 def test_resolution_kendall_picks_the_closer_resolution():
-    acc = np.arange(6.0)
-    at32 = pd.DataFrame({"index": range(6), "acc": acc, "synflow": acc})    # tau +1
-    at16 = pd.DataFrame({"index": range(6), "acc": acc, "synflow": -acc})   # tau -1
+    at32 = _sample_frame(300, lambda acc, _: acc)    # tau +1
+    at16 = _sample_frame(300, lambda acc, _: -acc)   # tau -1
     out = report.resolution_kendall(at32, {"synflow": 32}, at16, 16,
                                     [Method("Synflow", ("synflow",)), Method("Z", ("zen",))])
     r = out.loc["Synflow"]
     assert r["KT at 32x32"] == pytest.approx(1.0) and r["KT at 16x16"] == pytest.approx(-1.0)
-    assert r["n at 32x32"] == 6 and r["n at 16x16"] == 6
+    assert r["n_archs"] == 300
     assert r["paper KT"] == 0.555 and r["closer to the paper"] == "32x32"
     assert out.loc["Z", "closer to the paper"] == "-"  # cached at neither
+
+
+def test_resolution_kendall_reads_both_resolutions_on_the_architectures_both_hold():
+    """A cache covering a larger documented sample at one resolution is cut to the one the
+    other covers, so the two columns differ by the resolution alone; rows beyond a documented
+    sample (a sweep still filling) are not read."""
+    at32 = _sample_frame(600, lambda acc, in300: np.where(in300, acc, -acc))  # +1 on the 300 only
+    at16 = _sample_frame(300, lambda acc, _: -acc)
+    at16 = pd.concat([at16, pd.DataFrame({"index": [int(np.setdiff1d(fixed_sample(600),
+                                                                     fixed_sample(300))[0])],
+                                          "acc": [0.0], "synflow": [0.0]})])  # one more, filling
+    out = report.resolution_kendall(at32, {"synflow": 32}, at16, 16, [Method("Synflow", ("synflow",))])
+    r = out.loc["Synflow"]
+    assert r["n_archs"] == 300
+    assert r["KT at 32x32"] == pytest.approx(1.0)   # on the 300 (on its whole 600 it is not)
+    assert r["KT at 16x16"] == pytest.approx(-1.0)
+    only16 = report.resolution_kendall(at32.iloc[:0], {"synflow": 32}, at16, 16,
+                                       [Method("Synflow", ("synflow",))]).loc["Synflow"]
+    assert only16["n_archs"] == 0 and np.isnan(only16["KT at 16x16"])
 
 
 def test_table1_cifar10_equals_the_committed_results():

@@ -339,27 +339,33 @@ def plot_runtime(x: pd.Series, y: pd.Series):
 
 def resolution_kendall(frame: pd.DataFrame, resolution_of: dict, alt: pd.DataFrame, alt_res: int,
                        methods=TABLE1_METHODS, dataset: str = IN16) -> pd.DataFrame:
-    """Kendall tau of every network method on `dataset` at 16x16 and at 32x32 (the table's
-    `frame`, read at `resolution_of`, and `alt`, read at `alt_res`), each on the architectures
-    cached there, beside the paper's KT, and which resolution is closer to the paper."""
+    """Kendall tau of every network method on `dataset` at 16x16 and at 32x32 (`frame`, read
+    at `resolution_of`, and `alt`, read at `alt_res`), both on the largest documented sample cached
+    at both resolutions (`n_archs`; `documented_sample`), so the two columns differ by the resolution alone; beside
+    the paper's KT, and which resolution is closer to the paper. Pass frames read on one
+    input source: a column per resolution on different inputs would mix the two factors."""
     paper = table1_reported()
     rows = []
     for m in methods:
         if set(m.proxies) <= ARCHITECTURE_PROXIES:
             continue
-        by_res = {}
         first = next(p for p in m.proxies if p not in ARCHITECTURE_PROXIES)
-        for res, fr in ((resolution_of.get(first), frame), (alt_res, alt)):
-            if res is None or not set(m.proxies) <= set(fr.columns):
-                continue
-            f = fr.dropna(subset=list(m.proxies))
-            if len(f):
-                by_res[res] = (metrics.kendall_tau(aggregate.aggregate(f, list(m.proxies), m.aggregation),
-                                                   f["acc"]), len(f))
+        cached = {res: fr.dropna(subset=list(m.proxies)).set_index("index")
+                  for res, fr in ((resolution_of.get(first), frame), (alt_res, alt))
+                  if res is not None and set(m.proxies) <= set(fr.columns)}
+        common = pd.Index([])
+        if set(cached) == {16, 32}:  # the largest documented sample both caches cover
+            both = cached[32].loc[cached[16].index.intersection(cached[32].index)].reset_index()
+            common = pd.Index(documented_sample(both, list(m.proxies))[0]["index"])
         rep = paper.query("method == @m.label and dataset == @dataset and metric == 'KT'")["reported"]
         row = {"method": m.label, "paper KT": rep.item() if len(rep) else np.nan}
         for res in (16, 32):
-            row[f"KT at {res}x{res}"], row[f"n at {res}x{res}"] = by_res.get(res, (np.nan, 0))
+            row[f"KT at {res}x{res}"] = np.nan
+            if len(common):
+                f = cached[res].loc[common]
+                row[f"KT at {res}x{res}"] = metrics.kendall_tau(
+                    aggregate.aggregate(f, list(m.proxies), m.aggregation), f["acc"])
+        row["n_archs"] = len(common)
         rows.append(row)
     out = pd.DataFrame(rows).set_index("method")
     d16, d32 = (out["KT at 16x16"] - out["paper KT"]).abs(), (out["KT at 32x32"] - out["paper KT"]).abs()
