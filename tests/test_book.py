@@ -6,7 +6,6 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import socketserver
 import subprocess
 import tempfile
@@ -90,7 +89,12 @@ def test_baseline_finding_names_the_measured_cause_of_each_gap(tmp_path):
     or 'open' when neither file says anything about the method."""
     from aznas_core import book
 
-    shutil.copy(BOOK_DIR.parent / "results" / "table1.csv", tmp_path / "table1.csv")
+    t1 = pd.read_csv(BOOK_DIR.parent / "results" / "table1.csv")
+    # a TE-NAS cell made to miss (the committed one may reproduce): neither file explains it
+    te = (t1["method"] == "TE-NAS") & (t1["dataset"] == "cifar100") & (t1["metric"] == "KT")
+    t1.loc[te, "reproduced"] = t1.loc[te, "reported"] - 0.06
+    t1.loc[te, "delta"] = -0.06
+    t1.to_csv(tmp_path / "table1.csv", index=False)
     line = book._f_baselines(tmp_path)[0]
     assert "Grasp does not" in line and "open: not yet measured on natural images" in line
     pd.DataFrame([
@@ -105,7 +109,6 @@ def test_baseline_finding_names_the_measured_cause_of_each_gap(tmp_path):
                        paper_KT=0.618, KT=0.61, KT_params=0.74)]).to_csv(
         tmp_path / "table1_gradsign_reductions.csv", index=False)
     line = book._f_baselines(tmp_path)[0]
-    t1 = pd.read_csv(tmp_path / "table1.csv")
     grasp = t1[(t1["method"] == "Grasp") & t1["metric"].isin(["KT", "SPR"])]["delta"].abs().max()
     assert f"Grasp does not (|Δ| up to {grasp:.3f}; natural images: explained on CIFAR-10 (n=300))" in line
     assert "GradSign's own sum gives KT 0.610 against the paper's 0.618 (n=1,042" in line

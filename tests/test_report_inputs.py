@@ -84,7 +84,7 @@ def test_input_comparison_reports_nan_below_the_minimum_and_the_papers_numbers()
 
 
 def test_table1_frames_read_real_input_proxies_on_natural_images_where_they_cover_the_sample():
-    """Table 1's main column: ZiCo (natural images cached on the 1,042 of CIFAR-100) is read on
+    """Table 1's main column: ZiCo (natural images cached on at least the 1,042 of CIFAR-100) is read on
     the natural cache, value for value; the substitute source moves nothing; each method's
     input column says which source its proxies were read on."""
     from aznas_core import report, sweep
@@ -106,9 +106,11 @@ def test_table1_frames_read_real_input_proxies_on_natural_images_where_they_cove
     t = report.table1(frames, res, methods, n_boot=0)
     inputs = t[t["dataset"] == "cifar100"].groupby("method")["input"].first()
     assert inputs["ZiCo"].startswith(ri.NATURAL)
-    assert inputs["TE-NAS"].startswith(ri.NATURAL) == ("ntk" in moved)
+    assert (ri.NATURAL in inputs["TE-NAS"]) == ("ntk" in moved)  # "NTK: natural images; ..."
     assert ("Synthetic CIFAR-10" in inputs["TE-NAS"]) == ("ntk" not in moved)
-    assert (t.loc[(t["method"] == "ZiCo") & (t["dataset"] == "cifar100"), "n_archs"] == 1042).all()
+    n_nat = report.documented_sample(nat, ["zico"])[1]  # 1,042 or, once swept, the 3,000
+    assert n_nat >= 1042
+    assert (t.loc[(t["method"] == "ZiCo") & (t["dataset"] == "cifar100"), "n_archs"] == n_nat).all()
 
 
 def test_a_natural_cache_smaller_than_the_threshold_keeps_the_substitute():

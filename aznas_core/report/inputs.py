@@ -98,11 +98,11 @@ def input_comparison(datasets=DATASETS, inputs=tuple(INPUTS), methods=None, n_bo
                     d_kt, lo, hi = kendall_difference(scores[i], scores[base], m)
                     rows[-len(inputs) + inputs.index(i)].update(
                         dKT=d_kt, dKT_low=lo, dKT_high=hi)
-    out = pd.DataFrame(rows)
-    for c in ("KT", "KT_low", "KT_high", "SPR", "Acc", "Acc_std", "dKT", "dKT_low", "dKT_high",
-              "gap_n", "gap_KT", "gap_KT_low", "gap_KT_high"):
-        if c not in out:
-            out[c] = np.nan
+    # a fixed column order: which columns the rows fill depends on what is cached
+    out = pd.DataFrame(rows).reindex(columns=[
+        "method", "dataset", "input", "n_archs", "paper_KT", "paper_SPR", "KT", "KT_low",
+        "KT_high", "SPR", "Acc", "Acc_std", "gap_n", "gap_KT", "gap_KT_low", "gap_KT_high",
+        "dKT", "dKT_low", "dKT_high"])
     out["delta_KT"] = out["KT"] - out["paper_KT"]
     out["paper_in_CI"] = (out["KT_low"] <= out["paper_KT"]) & (out["paper_KT"] <= out["KT_high"])
     return out
