@@ -220,14 +220,17 @@ def test_own_code_on_natural_images_reads_the_natural_cache_on_the_same_architec
                                                            # Gaussian noise): nothing to change
         assert own.loc[p, "ours_natural_n_archs"] == 0 and np.isnan(own.loc[p, "ours_natural"])
     r = own.loc["snip"]
-    assert r["ours_natural_n_archs"] == 1042       # the gradient family's natural 1,042 (Fig. 4's)
-    idx = fixed_sample(1042)
+    nat = sweep.scores(dataset="cifar10", proxies=["snip"], inputs="natural")
+    n = report.documented_sample(nat, ["snip"], cached=nat["index"])[1]  # Fig. 4's 1,042 or the 3,000
+    assert n >= 1042 and r["ours_natural_n_archs"] == n
+    idx = fixed_sample(n)
     for inputs, col in (("natural", "ours_natural"), ("synthetic_cifar10", "ours_substitute_same_archs")):
         f = sweep.with_ground_truth(sweep.scores(dataset="cifar10", proxies=["snip"], inputs=inputs), "cifar10")
         f = f[f["index"].isin(idx)]
-        assert len(f) == 1042
+        assert len(f) == n
         assert r[col] == pytest.approx(metrics.spearman_rho(f["snip"], f["acc"]))
-    assert r["ours_natural"] != pytest.approx(r["ours_substitute_same_archs"], abs=1e-3)
+    g = own.loc["grasp"]  # the two columns read two caches (Snip's nearly agree on the 3,000)
+    assert g["ours_natural"] != pytest.approx(g["ours_substitute_same_archs"], abs=1e-3)
 
 
 def test_blog_table2_equals_the_committed_results(tmp_path):

@@ -269,8 +269,8 @@ def real_input_columns(frame: pd.DataFrame, dataset: str, proxies, source: str =
                        **config) -> tuple[pd.DataFrame, dict]:
     """`frame` with the real-input ones of `proxies` (`REAL_INPUT_PROXIES`, one family at a
     time) read on `source` wherever that cache covers a documented sample of at least
-    `min_archs` architectures (a smaller one stays on the substitute: a partial cache fills in
-    index order). Returns (frame, {proxy: source} for every proxy moved). 'synthetic_cifar10'
+    `min_archs` architectures, and only on that sample (a smaller one stays on the substitute,
+    and the rest of a cache still filling is left out: a sweep fills in index order). Returns (frame, {proxy: source} for every proxy moved). 'synthetic_cifar10'
     (the sweeps' default source) moves nothing."""
     from aznas_core.proxies import PROXIES
 
@@ -285,10 +285,12 @@ def real_input_columns(frame: pd.DataFrame, dataset: str, proxies, source: str =
         other, absent = cached_scores(dataset, ps, resolution=resolution, inputs=source, **config)
         if absent or other.empty:
             continue
-        if documented_sample(other, ps, other.dropna(subset=ps, how="all")["index"])[1] < min_archs:
+        # only the documented sample: the rest of a cache still filling is not a random sample
+        covered, n = documented_sample(other, ps, other.dropna(subset=ps, how="all")["index"])
+        if n < min_archs:
             continue
         frame = frame.drop(columns=[p for p in ps if p in frame.columns]).merge(
-            other[["index", *ps]], on="index", how="left", validate="one_to_one")
+            covered[["index", *ps]], on="index", how="left", validate="one_to_one")
         moved.update({p: source for p in ps})
     return frame, moved
 
