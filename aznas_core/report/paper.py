@@ -233,7 +233,8 @@ def style_headline(frame: pd.DataFrame, tolerance, precision: int = 3):
 def table1_verdict(table: pd.DataFrame) -> str:
     """Two sentences on Table 1, computed from `table1`: whether AZ-NAS has the highest KT and
     SPR on every dataset and how close it is to the paper; which methods are within their
-    tolerance in every KT/SPR cell, and which are not (and the inputs of their cells beyond it)."""
+    tolerance in every KT/SPR cell, and which are not (and the inputs of their cells beyond it,
+    and whether the paper's value lies inside our CI in every one of them)."""
     corr = table[table["metric"].isin(["KT", "SPR"]) & table["reproduced"].notna()]
     best = corr.loc[corr.groupby(["dataset", "metric"])["reproduced"].idxmax(), "method"]
     az = corr[corr["method"] == "AZ-NAS"]
@@ -249,8 +250,10 @@ def table1_verdict(table: pd.DataFrame) -> str:
         def short(inp):
             return ("natural images" if "natural images" in inp else "Synthetic CIFAR-10"
                     if SUBSTITUTE in inp else inp.split(",")[0])
-        bad = judged[(judged["method"] == m) & ~judged["ok"]]["input"]
-        return " / ".join(dict.fromkeys(short(i) for i in bad))
+        bad = judged[(judged["method"] == m) & ~judged["ok"]]
+        inside = ((bad["ci_low"] <= bad["reported"]) & (bad["reported"] <= bad["ci_high"])).all()
+        return (" / ".join(dict.fromkeys(short(i) for i in bad["input"]))
+                + (" (within sampling error)" if inside else ""))
 
     why = ("input: " + ", ".join(f"{m} {seen(m)}" for m in off) + "; 'What the input changes' "
            "measures what the input does" if off else "")
