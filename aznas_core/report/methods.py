@@ -270,8 +270,9 @@ def real_input_columns(frame: pd.DataFrame, dataset: str, proxies, source: str =
     """`frame` with the real-input ones of `proxies` (`REAL_INPUT_PROXIES`, one family at a
     time) read on `source` wherever that cache covers a documented sample of at least
     `min_archs` architectures, and only on that sample (a smaller one stays on the substitute,
-    and the rest of a cache still filling is left out: a sweep fills in index order). Returns (frame, {proxy: source} for every proxy moved). 'synthetic_cifar10'
-    (the sweeps' default source) moves nothing."""
+    and the rest of a cache still filling is left out: a sweep fills in index order). Returns
+    (frame, {proxy: source} for every proxy moved). 'synthetic_cifar10' (the sweeps' default
+    source) moves nothing."""
     from aznas_core.proxies import PROXIES
 
     moved: dict[str, str] = {}
@@ -285,7 +286,6 @@ def real_input_columns(frame: pd.DataFrame, dataset: str, proxies, source: str =
         other, absent = cached_scores(dataset, ps, resolution=resolution, inputs=source, **config)
         if absent or other.empty:
             continue
-        # only the documented sample: the rest of a cache still filling is not a random sample
         covered, n = documented_sample(other, ps, other.dropna(subset=ps, how="all")["index"])
         if n < min_archs:
             continue

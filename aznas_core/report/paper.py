@@ -250,10 +250,11 @@ def table1_verdict(table: pd.DataFrame) -> str:
         def short(inp):
             return ("natural images" if "natural images" in inp else "Synthetic CIFAR-10"
                     if SUBSTITUTE in inp else inp.split(",")[0])
-        bad = judged[(judged["method"] == m) & ~judged["ok"]]
-        inside = ((bad["ci_low"] <= bad["reported"]) & (bad["reported"] <= bad["ci_high"])).all()
+        bad = gaps[gaps["method"] == m]
         return (" / ".join(dict.fromkeys(short(i) for i in bad["input"]))
-                + (" (within sampling error)" if inside else ""))
+                + (" (within sampling error)" if bad["inside"].all() else ""))
+
+    gaps = tolerance_gaps(table)
 
     why = ("input: " + ", ".join(f"{m} {seen(m)}" for m in off) + "; 'What the input changes' "
            "measures what the input does" if off else "")
